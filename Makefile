@@ -1,0 +1,64 @@
+# memlayout build. `make run` and `make test` are the two entry points (README).
+PY        ?= /usr/bin/python3
+PYCONFIG  ?= /usr/bin/python3-config
+CC        ?= cc
+SAN       ?=
+ifeq ($(SAN),1)
+BUILD     ?= build/san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD     ?= build/release
+SANFLAGS  :=
+endif
+
+PY_CFLAGS := $(shell $(PYCONFIG) --includes)
+PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
+PY_EXE    := $(shell $(PY) -c 'import sys,os; print(os.path.realpath(sys.executable))' 2>/dev/null)
+CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
+CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
+
+VERSION   := 0.1.0
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes $(SANFLAGS) \
+             -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) \
+             -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
+             -DML_RUNNER_DIR='"$(abspath harness/python)"'
+LDFLAGS   += $(SANFLAGS)
+LDLIBS    += $(CJSON_LIBS) $(PY_LIBS) -lm
+
+LIB_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_OBJ   := $(LIB_SRC:harness/%.c=$(BUILD)/harness/%.o)
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit e2e bench clean
+all: $(BUILD)/memlayout $(TEST_BIN)
+
+deps:
+	sh ci/install-deps.sh
+
+$(BUILD)/harness/%.o: harness/%.c $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libmemlayout.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/memlayout: $(BUILD)/harness/main.o $(BUILD)/libmemlayout.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libmemlayout.a tests/check.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmemlayout.a $(LDLIBS)
+
+run: deps all
+	$(BUILD)/memlayout run --seed 1 --time 60 --out out/run
+
+test: deps all
+	BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
+
+bench: deps all
+	BUILD=$(BUILD) sh ci/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,233 @@
+#include "fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *ml_tmpdir_create(char *err, size_t errlen)
+{
+    const char *base = getenv("TMPDIR");
+    struct stat st;
+    if (!base || !*base)
+        base = (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+                   ? "/dev/shm" : "/tmp";
+    size_t n = strlen(base) + 32;
+    char *p = malloc(n);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(p, n, "%s/memlayout-XXXXXX", base);
+    if (!mkdtemp(p)) {   /* mkdtemp makes it 0700 */
+        snprintf(err, errlen, "TMPDIR: cannot create a directory in %s: %s", base, strerror(errno));
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void ml_rmtree(const char *path)
+{
+    if (path && *path)
+        nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dlen = slash ? (size_t)(slash - path) : 0;
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    snprintf(tmp, n, "%.*s%s.%s.tmp-%d", (int)dlen, path, slash ? "/" : "",
+             slash ? slash + 1 : path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    bool ok = fd >= 0;
+    size_t off = 0;
+    while (ok && off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        ok = w > 0;
+        off += ok ? (size_t)w : 0;
+    }
+    ok = ok && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) != 0)
+        ok = false;
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        unlink(tmp);
+    } else {
+        /* The rename itself must survive a crash of the machine too. */
+        char *dir = strndup(path, dlen ? dlen : 1);
+        int dfd = dir ? open(dlen ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+    }
+    free(tmp);
+    return ok;
+}
+
+bool ml_mkdirs(const char *path, char *err, size_t errlen)
+{
+    char *p = strdup(path);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    for (char *s = p + 1;; s++) {
+        char c = *s;
+        if (c == '/' || c == 0) {
+            *s = 0;
+            if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "%s: cannot create directory: %s", p, strerror(errno));
+                free(p);
+                return false;
+            }
+            *s = c;
+        }
+        if (!c)
+            break;
+    }
+    free(p);
+    return true;
+}
+
+char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            if (cap > max) {
+                snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!buf || bad || n > max) {
+        snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : bad ? "read error" : "file too large");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+typedef struct {
+    char **v;
+    int n, cap;
+} strvec;
+
+static bool push(strvec *sv, const char *s)
+{
+    if (sv->n == sv->cap) {
+        sv->cap = sv->cap ? sv->cap * 2 : 64;
+        char **nv = realloc(sv->v, sv->cap * sizeof *nv);
+        if (!nv)
+            return false;
+        sv->v = nv;
+    }
+    return (sv->v[sv->n++] = strdup(s)) != NULL;
+}
+
+static bool walk(const char *dir, strvec *sv, int depth)
+{
+    if (depth > 16)   /* deeper trees are almost surely a link loop */
+        return true;
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    struct dirent *e;
+    bool ok = true;
+    while (ok && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = malloc(n);
+        if (!p) {
+            ok = false;
+            break;
+        }
+        snprintf(p, n, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            size_t l = strlen(e->d_name);
+            if (S_ISDIR(st.st_mode))
+                ok = walk(p, sv, depth + 1);
+            else if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+                ok = push(sv, p);
+        }
+        free(p);
+    }
+    closedir(d);
+    return ok;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int ml_list_cases(const char *path, char ***out, char *err, size_t errlen)
+{
+    strvec sv = {0};
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    bool ok = S_ISDIR(st.st_mode) ? walk(path, &sv, 0) : push(&sv, path);
+    if (!ok) {
+        snprintf(err, errlen, "%s: cannot list: %s", path, strerror(errno));
+        for (int i = 0; i < sv.n; i++)
+            free(sv.v[i]);
+        free(sv.v);
+        return -1;
+    }
+    qsort(sv.v, sv.n, sizeof *sv.v, cmp_str);
+    *out = sv.v;
+    return sv.n;
+}

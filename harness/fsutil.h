@@ -1,0 +1,29 @@
+/* memlayout files: the private temp directory, atomic writes, listing. */
+#ifndef ML_FSUTIL_H
+#define ML_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Creates a 0700 directory "memlayout-XXXXXX" under $TMPDIR, else /dev/shm
+ * where it exists, else /tmp. Returns a malloc'd path or NULL (err set). */
+char *ml_tmpdir_create(char *err, size_t errlen);
+
+/* Removes a directory tree; quiet about what is already gone. */
+void ml_rmtree(const char *path);
+
+/* Writes data to path through a hidden temp file in the same directory,
+ * fsync and rename, so readers see the old file or the whole new one. */
+bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* mkdir -p with mode 0755. */
+bool ml_mkdirs(const char *path, char *err, size_t errlen);
+
+/* Reads a whole file (at most max bytes; more is an error). Caller frees. */
+char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* Collects the *.json files under path (or path itself if it is a file),
+ * sorted. Returns the count, or -1 (err set). *out is malloc'd, as are its strings. */
+int ml_list_cases(const char *path, char ***out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,812 @@
+/* memlayout: the command line. Everything else is the library in harness/. */
+#include "campaign.h"
+#include "case.h"
+#include "fsutil.h"
+#include "gen.h"
+#include "oracle.h"
+#include "sup.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef ML_VERSION
+#define ML_VERSION "0"
+#endif
+
+typedef enum {
+    ML_EXIT_OK = 0,           /* ran, nothing found */
+    ML_EXIT_FINDINGS = 1,     /* ran, at least one fail or error verdict */
+    ML_EXIT_USAGE = 2,        /* bad arguments or bad input cases */
+    ML_EXIT_ENV = 3,          /* the environment is broken: Python, NumPy, joblib, disk */
+    ML_EXIT_INTERRUPTED = 130 /* SIGINT or SIGTERM; what was found so far is on disk */
+} ml_exit;
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die_usage(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "memlayout %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see memlayout %s --help)\n", cmd);
+    exit(ML_EXIT_USAGE);
+}
+
+static long long parse_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "memlayout %s: %s: expected an integer from %lld to %lld, got \"%s\"\n",
+                cmd, opt, lo, hi, s);
+        exit(ML_EXIT_USAGE);
+    }
+    return v;
+}
+
+static double parse_seconds(const char *cmd, const char *opt, const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0) || v > 1e7) {
+        fprintf(stderr, "memlayout %s: %s: expected a positive number of seconds, got \"%s\"\n", cmd, opt, s);
+        exit(ML_EXIT_USAGE);
+    }
+    return v;
+}
+
+/* "reduce,loky", "all", "pickle" (every protocol) -> bit mask. */
+static uint32_t parse_transports(const char *cmd, const char *list)
+{
+    uint32_t mask = 0;
+    char *copy = strdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        ml_transport tr;
+        if (strcmp(t, "all") == 0)
+            mask |= (1u << ML_T_COUNT) - 1;
+        else if (strcmp(t, "pickle") == 0)
+            mask |= 1u << ML_T_PICKLE2 | 1u << ML_T_PICKLE3 | 1u << ML_T_PICKLE4 |
+                    1u << ML_T_PICKLE5 | 1u << ML_T_PICKLE5_OOB;
+        else if (ml_transport_from_name(t, &tr))
+            mask |= 1u << tr;
+        else {
+            free(copy);
+            die_usage(cmd, "--transport: unknown transport \"%s\"", t);
+        }
+    }
+    free(copy);
+    if (!mask)
+        die_usage(cmd, "--transport: empty list%s", "");
+    return mask;
+}
+
+/* ---- shared options ------------------------------------------------------ */
+
+typedef struct {
+    ml_py_opts py;
+    int jobs;
+    double timeout;
+    int batch;
+    ml_limits lim;
+    bool quiet;
+} common_opts;
+
+enum { OPT_TIMEOUT = 1000, OPT_MAX_BYTES, OPT_REDUCER, OPT_PYPATH, OPT_BATCH, OPT_MAX_OPS, OPT_MAX_NDIM, OPT_DETAIL };
+
+/* Handles an option every Python-running command shares; false if not one. */
+static bool common_option(const char *cmd, int opt, common_opts *co)
+{
+    switch (opt) {
+    case 'j': co->jobs = (int)parse_int(cmd, "--jobs", optarg, 1, 64); return true;
+    case OPT_TIMEOUT: co->timeout = parse_seconds(cmd, "--timeout", optarg); return true;
+    case OPT_MAX_BYTES: co->lim.max_bytes = (uint64_t)parse_int(cmd, "--max-bytes", optarg, 1, 1LL << 40); return true;
+    case OPT_BATCH: co->batch = (int)parse_int(cmd, "--batch", optarg, 1, 4096); return true;
+    case OPT_DETAIL: co->py.detail = true; return true;
+    case OPT_REDUCER:
+        if (strcmp(optarg, "joblib") && strcmp(optarg, "reference"))
+            die_usage(cmd, "--reducer: expected joblib or reference, got \"%s\"", optarg);
+        co->py.reducer = optarg;
+        return true;
+    case OPT_PYPATH: {
+        struct stat st;
+        if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+            die_usage(cmd, "--python-path: \"%s\" is not a directory", optarg);
+        co->py.python_path = realpath(optarg, NULL);
+        return true;
+    }
+    case 'q': co->quiet = true; return true;
+    }
+    return false;
+}
+
+#define COMMON_LONGOPTS \
+    {"jobs", required_argument, 0, 'j'}, {"timeout", required_argument, 0, OPT_TIMEOUT}, \
+    {"max-bytes", required_argument, 0, OPT_MAX_BYTES}, {"reducer", required_argument, 0, OPT_REDUCER}, \
+    {"python-path", required_argument, 0, OPT_PYPATH}, {"batch", required_argument, 0, OPT_BATCH}, \
+    {"detail", no_argument, 0, OPT_DETAIL}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}
+
+#define COMMON_HELP \
+    "  -j, --jobs N         Python children running cases in parallel (default 1)\n" \
+    "      --timeout S      seconds a case may take before it is an error:timeout (default 10)\n" \
+    "      --max-bytes N    cap on a case's backing data (default 67108864)\n" \
+    "      --reducer R      joblib (default) or reference: memlayout's correct reducer\n" \
+    "                       patched into joblib for every transport\n" \
+    "      --python-path D  put D first on sys.path (another joblib or NumPy checkout)\n" \
+    "      --batch N        cases per batch sent to a child (default 64)\n" \
+    "      --detail         observations carry the leading elements of each array\n" \
+    "  -q, --quiet          no progress line\n" \
+    "  -h, --help           this text\n"
+
+static void common_init(common_opts *co)
+{
+    memset(co, 0, sizeof *co);
+    co->jobs = 1;
+    co->timeout = 10.0;
+    co->batch = 64;
+    co->py.reducer = "joblib";
+    co->py.workers = 2;
+    co->py.fault = getenv("MEMLAYOUT_FAULT");   /* test-only fault injection */
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *out;
+    FILE *results;
+    uint64_t seed, ncases, made;
+    double deadline, start;
+    ml_gen_opts gen;
+    uint64_t counts[4];             /* by ml_vkind */
+    uint64_t per_transport[ML_T_COUNT][4];
+    char **verdicts;                /* distinct verdict strings */
+    uint64_t *vcount;
+    int nverdicts;
+    bool progress, tty;
+    double last_progress;
+    volatile sig_atomic_t *stop;
+    bool write_failed;
+} run_ctx;
+
+static bool run_next(void *vctx, ml_case *c)
+{
+    run_ctx *rc = vctx;
+    if (rc->ncases && rc->made >= rc->ncases)
+        return false;
+    if (rc->deadline && now_s() >= rc->deadline)
+        return false;
+    ml_gen_nth(rc->seed, rc->made++, &rc->gen, c);
+    return true;
+}
+
+static void ops_list(const ml_case *c, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->nops && n + 16 < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", ml_op_name(c->ops[i].kind));
+}
+
+static void count_verdict(run_ctx *rc, const char *vs)
+{
+    for (int i = 0; i < rc->nverdicts; i++)
+        if (strcmp(rc->verdicts[i], vs) == 0) {
+            rc->vcount[i]++;
+            return;
+        }
+    rc->verdicts = realloc(rc->verdicts, (rc->nverdicts + 1) * sizeof *rc->verdicts);
+    rc->vcount = realloc(rc->vcount, (rc->nverdicts + 1) * sizeof *rc->vcount);
+    rc->verdicts[rc->nverdicts] = strdup(vs);
+    rc->vcount[rc->nverdicts++] = 1;
+}
+
+/* findings/<id>-<transport>-<verdict>.json, the sidecar observation first:
+ * the case file appearing is what makes a finding, and it is never partial. */
+static void save_finding(run_ctx *rc, const ml_outcome *o, const char *vs)
+{
+    char slug[96], path[4096], err[512];
+    size_t k = 0;
+    for (const char *p = vs; *p && k + 1 < sizeof slug; p++)
+        slug[k++] = (*p == ':' || *p == ',') ? '-' : *p;
+    slug[k] = 0;
+    snprintf(path, sizeof path, "%s/findings/%06llu-%s-%s.obs", rc->out,
+             (unsigned long long)o->id, ml_transport_name(o->c.transport), slug);
+    bool ok = ml_write_atomic(path, o->result_json, strlen(o->result_json), err, sizeof err);
+    snprintf(path + strlen(path) - 4, 6, ".json");
+    ok = ok && ml_write_atomic(path, o->case_json, strlen(o->case_json), err, sizeof err);
+    if (!ok && !rc->write_failed) {
+        fprintf(stderr, "\nmemlayout run: %s\n", err);
+        rc->write_failed = true;
+    }
+}
+
+static void run_done(void *vctx, const ml_outcome *o)
+{
+    run_ctx *rc = vctx;
+    char vs[256], ops[256], dt[8];
+    ml_verdict_str(&o->v, vs, sizeof vs);
+    rc->counts[o->v.kind]++;
+    rc->per_transport[o->c.transport][o->v.kind]++;
+    if (o->v.kind == ML_V_FAIL || o->v.kind == ML_V_ERROR) {
+        save_finding(rc, o, vs);
+        count_verdict(rc, vs);
+    }
+    ops_list(&o->c, ops, sizeof ops);
+    fprintf(rc->results,
+            "{\"id\":%llu,\"transport\":\"%s\",\"verdict\":\"%s\",\"ndim\":%d,\"order\":\"%c\","
+            "\"source\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"ops\":\"%s\",\"seconds\":%.6f}\n",
+            (unsigned long long)o->id, ml_transport_name(o->c.transport), vs, o->c.ndim,
+            o->c.order, o->c.source == ML_SRC_NPY ? "npy" : "raw", ml_mode_name(o->c.mode),
+            o->c.dtype.nfields ? "structured" : ml_scalar_str(&o->c.dtype.scalar, dt), ops,
+            o->r.seconds);
+}
+
+static void run_tick(void *vctx)
+{
+    run_ctx *rc = vctx;
+    fflush(rc->results);
+    if (!rc->progress)
+        return;
+    double t = now_s(), el = t - rc->start;
+    if (!rc->tty && t - rc->last_progress < 30.0)
+        return;   /* logs get a line every 30 s, terminals a live one */
+    rc->last_progress = t;
+    uint64_t done = rc->counts[0] + rc->counts[1] + rc->counts[2] + rc->counts[3];
+    fprintf(stderr, "%s[%6.1fs] %llu cases  %.0f/s  findings %llu  invalid %llu%s",
+            rc->tty ? "\r" : "", el, (unsigned long long)done, el > 0 ? done / el : 0.0,
+            (unsigned long long)(rc->counts[ML_V_FAIL] + rc->counts[ML_V_ERROR]),
+            (unsigned long long)rc->counts[ML_V_INVALID], rc->tty ? "   " : "\n");
+}
+
+static void print_versions_line(FILE *f, const char *versions)
+{
+    cJSON *v = versions ? cJSON_Parse(versions) : NULL;
+    const char *py = cJSON_GetStringValue(cJSON_GetObjectItem(v, "python"));
+    const char *np = cJSON_GetStringValue(cJSON_GetObjectItem(v, "numpy"));
+    const char *jl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "joblib"));
+    fprintf(f, "memlayout %s, Python %s, NumPy %s, joblib %s\n", ML_VERSION,
+            py ? py : "?", np ? np : "?", jl ? jl : "?");
+    cJSON_Delete(v);
+}
+
+static void write_summary(run_ctx *rc, ml_campaign *cp, int argc, char **argv, double elapsed, bool interrupted)
+{
+    cJSON *s = cJSON_CreateObject();
+    cJSON *cmd = cJSON_AddArrayToObject(s, "command");
+    for (int i = 0; i < argc; i++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+    cJSON_AddStringToObject(s, "memlayout", ML_VERSION);
+    cJSON *v = cp->versions ? cJSON_Parse(cp->versions) : NULL;
+    cJSON_AddItemToObject(s, "versions", v ? v : cJSON_CreateNull());
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)rc->seed);
+    cJSON_AddStringToObject(s, "seed", seed);
+    cJSON_AddNumberToObject(s, "seconds", elapsed);
+    uint64_t total = rc->counts[0] + rc->counts[1] + rc->counts[2] + rc->counts[3];
+    cJSON_AddNumberToObject(s, "cases", (double)total);
+    cJSON_AddNumberToObject(s, "cases_per_second", elapsed > 0 ? total / elapsed : 0);
+    cJSON_AddBoolToObject(s, "interrupted", interrupted);
+    cJSON_AddNumberToObject(s, "restarts", (double)cp->restarts);
+    static const char *kinds[] = {"pass", "fail", "error", "invalid"};
+    cJSON *c = cJSON_AddObjectToObject(s, "counts");
+    for (int k = 0; k < 4; k++)
+        cJSON_AddNumberToObject(c, kinds[k], (double)rc->counts[k]);
+    cJSON *pt = cJSON_AddObjectToObject(s, "per_transport");
+    for (int t = 0; t < ML_T_COUNT; t++) {
+        uint64_t sum = 0;
+        for (int k = 0; k < 4; k++)
+            sum += rc->per_transport[t][k];
+        if (!sum)
+            continue;
+        cJSON *o = cJSON_AddObjectToObject(pt, ml_transport_name((ml_transport)t));
+        for (int k = 0; k < 4; k++)
+            cJSON_AddNumberToObject(o, kinds[k], (double)rc->per_transport[t][k]);
+    }
+    cJSON *vd = cJSON_AddObjectToObject(s, "findings");
+    for (int i = 0; i < rc->nverdicts; i++)
+        cJSON_AddNumberToObject(vd, rc->verdicts[i], (double)rc->vcount[i]);
+    char *text = cJSON_Print(s);
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/summary.json", rc->out);
+    if (text && !ml_write_atomic(path, text, strlen(text), err, sizeof err))
+        fprintf(stderr, "memlayout run: %s\n", err);
+    free(text);
+    cJSON_Delete(s);
+}
+
+static const char run_help[] =
+    "usage: memlayout run [options]\n"
+    "\n"
+    "Generate random cases, send each through its transport and judge what\n"
+    "arrives. Every finding is written at once to OUT/findings/ as a canonical\n"
+    "case file (replay it with `memlayout replay`) and its observation (.obs);\n"
+    "OUT/results.jsonl has one line per case, OUT/summary.json the totals.\n"
+    "\n"
+    "  -s, --seed N         campaign seed (default: from the clock; printed)\n"
+    "  -n, --cases N        stop after N cases (default 1000 unless --time)\n"
+    "  -t, --time S         stop after S seconds\n"
+    "  -T, --transport L    comma-separated transports to draw from, or all,\n"
+    "                       or pickle (every protocol) (default reduce)\n"
+    "  -o, --out DIR        output directory (default out/run-SEED)\n"
+    "      --max-ops N      longest view-op chain generated (default 4, at most 16)\n"
+    "      --max-ndim N     most backing dims generated (default 6, at most 32)\n"
+    COMMON_HELP
+    "\n"
+    "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
+    "environment, 130 interrupted (findings so far are kept)\n";
+
+static int cmd_run(int argc, char **argv)
+{
+    common_opts co;
+    common_init(&co);
+    run_ctx rc;
+    memset(&rc, 0, sizeof rc);
+    bool have_seed = false;
+    double seconds = 0;
+    const char *out = NULL;
+    rc.gen.transports = 1u << ML_T_REDUCE;
+    static const struct option lo[] = {
+        {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
+        {"time", required_argument, 0, 't'}, {"transport", required_argument, 0, 'T'},
+        {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, OPT_MAX_OPS},
+        {"max-ndim", required_argument, 0, OPT_MAX_NDIM}, COMMON_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
+        if (common_option("run", opt, &co))
+            continue;
+        switch (opt) {
+        case 's': rc.seed = (uint64_t)parse_int("run", "--seed", optarg, 0, (long long)ML_MAX_SEED); have_seed = true; break;
+        case 'n': rc.ncases = (uint64_t)parse_int("run", "--cases", optarg, 1, 1LL << 40); break;
+        case 't': seconds = parse_seconds("run", "--time", optarg); break;
+        case 'T': rc.gen.transports = parse_transports("run", optarg); break;
+        case 'o': out = optarg; break;
+        case OPT_MAX_OPS: rc.gen.max_ops = (int)parse_int("run", "--max-ops", optarg, 0, ML_MAX_OPS); break;
+        case OPT_MAX_NDIM: rc.gen.max_ndim = (int)parse_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
+        case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
+        default: fputs(run_help, stderr); return ML_EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        die_usage("run", "unexpected argument \"%s\"", argv[optind]);
+    if (!have_seed)
+        rc.seed = ((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) & ML_MAX_SEED;
+    if (!rc.ncases && !seconds)
+        rc.ncases = 1000;
+    rc.gen.max_bytes = co.lim.max_bytes;
+
+    char defout[64], err[1024];
+    if (!out) {
+        snprintf(defout, sizeof defout, "out/run-%llu", (unsigned long long)rc.seed);
+        out = defout;
+    }
+    char findings[4096];
+    snprintf(findings, sizeof findings, "%s/findings", out);
+    if (!ml_mkdirs(findings, err, sizeof err)) {
+        fprintf(stderr, "memlayout run: --out: %s\n", err);
+        return ML_EXIT_USAGE;
+    }
+    rc.out = out;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.jsonl", out);
+    rc.results = fopen(path, "w");
+    if (!rc.results) {
+        fprintf(stderr, "memlayout run: --out: %s: %s\n", path, strerror(errno));
+        return ML_EXIT_USAGE;
+    }
+    char *tmp = ml_tmpdir_create(err, sizeof err);
+    if (!tmp) {
+        fprintf(stderr, "memlayout run: %s\n", err);
+        fclose(rc.results);
+        return ML_EXIT_ENV;
+    }
+    install_signals();
+    co.py.tmpdir = tmp;
+    char logp[4096];
+    snprintf(logp, sizeof logp, "%s/python.log", out);
+
+    rc.tty = isatty(2);
+    rc.progress = !co.quiet;
+    rc.start = rc.last_progress = now_s();
+    if (seconds)
+        rc.deadline = rc.start + seconds;
+    rc.stop = &stop_signal;
+    if (!co.quiet)
+        fprintf(stderr, "memlayout run: seed %llu, output in %s\n", (unsigned long long)rc.seed, out);
+
+    ml_campaign cp;
+    memset(&cp, 0, sizeof cp);
+    cp.py = co.py;
+    cp.jobs = co.jobs;
+    cp.timeout = co.timeout;
+    cp.batch = co.batch;
+    cp.log_path = logp;
+    cp.next = run_next;
+    cp.done = run_done;
+    cp.tick = run_tick;
+    cp.ctx = &rc;
+    cp.stop = &stop_signal;
+    ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
+    double elapsed = now_s() - rc.start;
+    if (rc.progress && rc.tty)
+        fputc('\n', stderr);
+    fclose(rc.results);
+    ml_rmtree(tmp);
+    free(tmp);
+    if (st == ML_CAMP_ENV) {
+        fprintf(stderr, "memlayout run: %s\n", err);
+        return ML_EXIT_ENV;
+    }
+    write_summary(&rc, &cp, argc, argv, elapsed, st == ML_CAMP_STOPPED);
+    uint64_t total = rc.counts[0] + rc.counts[1] + rc.counts[2] + rc.counts[3];
+    uint64_t nfind = rc.counts[ML_V_FAIL] + rc.counts[ML_V_ERROR];
+    print_versions_line(stdout, cp.versions);
+    printf("%llu cases in %.1f s (%.0f cases/s), seed %llu%s\n", (unsigned long long)total, elapsed,
+           elapsed > 0 ? total / elapsed : 0.0, (unsigned long long)rc.seed,
+           st == ML_CAMP_STOPPED ? ", interrupted" : "");
+    printf("pass %llu, fail %llu, error %llu, invalid %llu\n", (unsigned long long)rc.counts[0],
+           (unsigned long long)rc.counts[1], (unsigned long long)rc.counts[2], (unsigned long long)rc.counts[3]);
+    for (int i = 0; i < rc.nverdicts; i++)
+        printf("  %-40s %llu\n", rc.verdicts[i], (unsigned long long)rc.vcount[i]);
+    if (nfind)
+        printf("findings in %s/findings\n", out);
+    free(cp.versions);
+    for (int i = 0; i < rc.nverdicts; i++)
+        free(rc.verdicts[i]);
+    free(rc.verdicts);
+    free(rc.vcount);
+    if (st == ML_CAMP_STOPPED)
+        return stop_signal == SIGTERM ? 128 + SIGTERM : ML_EXIT_INTERRUPTED;
+    if (rc.write_failed)
+        return ML_EXIT_ENV;
+    return nfind ? ML_EXIT_FINDINGS : ML_EXIT_OK;
+}
+
+/* ---- replay --------------------------------------------------------------- */
+
+typedef struct {
+    char *path;
+    ml_case c;
+} replay_case;
+
+typedef struct {
+    replay_case *cases;
+    int n, pos;
+    char **lines;        /* per id: the line to print */
+    int *kinds;
+    bool show_obs;
+} replay_ctx;
+
+static bool replay_next(void *vctx, ml_case *c)
+{
+    replay_ctx *rx = vctx;
+    if (rx->pos >= rx->n)
+        return false;
+    *c = rx->cases[rx->pos++].c;
+    return true;
+}
+
+static void fmt_obs(char *buf, size_t len, const ml_obs *o)
+{
+    size_t n = (size_t)snprintf(buf, len, "%s%s strides [", o->c ? "C" : "", o->f ? "F" : "");
+    if (!o->c && !o->f)
+        n = (size_t)snprintf(buf, len, "- strides [");
+    for (int i = 0; i < o->ndim && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? "," : "", (long long)o->strides[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, "]%s", o->writeable ? " writeable" : "");
+}
+
+static void replay_done(void *vctx, const ml_outcome *o)
+{
+    replay_ctx *rx = vctx;
+    char vs[256], line[2048];
+    ml_verdict_str(&o->v, vs, sizeof vs);
+    int n = snprintf(line, sizeof line, "%s [%s]: %s", rx->cases[o->id].path,
+                     ml_transport_name(o->c.transport), vs);
+    if (o->v.kind == ML_V_FAIL && o->r.parent.present && o->r.child.present) {
+        char p[256], c[256];
+        fmt_obs(p, sizeof p, &o->r.parent);
+        fmt_obs(c, sizeof c, &o->r.child);
+        snprintf(line + n, sizeof line - n, "\n    parent %s\n    child  %s", p, c);
+    } else if ((o->v.kind == ML_V_ERROR || o->v.kind == ML_V_INVALID) && o->r.message[0]) {
+        snprintf(line + n, sizeof line - n, "\n    %s", o->r.message);
+    }
+    if (rx->show_obs) {
+        size_t l = strlen(line);
+        snprintf(line + l, sizeof line - l, "\n    %.1900s", o->result_json);
+    }
+    rx->lines[o->id] = strdup(line);
+    rx->kinds[o->id] = o->v.kind;
+}
+
+static const char replay_help[] =
+    "usage: memlayout replay [options] FILE|DIR...\n"
+    "\n"
+    "Run case files (DIR: every *.json below it) and print each verdict.\n"
+    "\n"
+    "  -T, --transport L    run every case through each of these transports\n"
+    "                       instead of its own (comma-separated, all, pickle)\n"
+    "      --show-obs       print the runner's observation of each case\n"
+    COMMON_HELP
+    "\n"
+    "exit status: 0 all pass, 1 any fail or error verdict, 2 bad input (a case\n"
+    "that does not parse or that NumPy refuses to build), 3 broken environment,\n"
+    "130 interrupted\n";
+
+static int cmd_replay(int argc, char **argv)
+{
+    common_opts co;
+    common_init(&co);
+    co.batch = 16;
+    uint32_t override = 0;
+    bool show_obs = false;
+    enum { OPT_SHOW_OBS = 2000 };
+    static const struct option lo[] = {
+        {"transport", required_argument, 0, 'T'}, {"show-obs", no_argument, 0, OPT_SHOW_OBS},
+        COMMON_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "T:j:qh", lo, NULL)) != -1) {
+        if (common_option("replay", opt, &co))
+            continue;
+        switch (opt) {
+        case 'T': override = parse_transports("replay", optarg); break;
+        case OPT_SHOW_OBS: show_obs = true; break;
+        case 'h': fputs(replay_help, stdout); return ML_EXIT_OK;
+        default: fputs(replay_help, stderr); return ML_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc)
+        die_usage("replay", "expected case files or directories%s", "");
+
+    replay_ctx rx;
+    memset(&rx, 0, sizeof rx);
+    rx.show_obs = show_obs;
+    int cap = 0, bad = 0;
+    char err[1024];
+    for (int a = optind; a < argc; a++) {
+        char **files;
+        int nf = ml_list_cases(argv[a], &files, err, sizeof err);
+        if (nf < 0) {
+            fprintf(stderr, "memlayout replay: %s\n", err);
+            return ML_EXIT_USAGE;
+        }
+        for (int i = 0; i < nf; i++) {
+            size_t len;
+            ml_case c;
+            char *text = ml_read_file(files[i], 1 << 20, &len, err, sizeof err);
+            bool ok = text && ml_case_parse(text, len, &co.lim, &c, err, sizeof err);
+            free(text);
+            if (!ok) {
+                fprintf(stderr, "%s: %s\n", files[i], err);
+                bad++;
+                free(files[i]);
+                continue;
+            }
+            for (int t = 0; t < ML_T_COUNT; t++) {
+                if (override && !(override & (1u << t)))
+                    continue;
+                if (rx.n == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    rx.cases = realloc(rx.cases, cap * sizeof *rx.cases);
+                }
+                rx.cases[rx.n].path = strdup(files[i]);
+                rx.cases[rx.n].c = c;
+                if (override)
+                    rx.cases[rx.n].c.transport = (ml_transport)t;
+                rx.n++;
+                if (!override)
+                    break;
+            }
+            free(files[i]);
+        }
+        free(files);
+    }
+    if (bad)
+        return ML_EXIT_USAGE;
+    if (!rx.n) {
+        fprintf(stderr, "memlayout replay: no case files found\n");
+        return ML_EXIT_USAGE;
+    }
+    rx.lines = calloc(rx.n, sizeof *rx.lines);
+    rx.kinds = calloc(rx.n, sizeof *rx.kinds);
+    char *tmp = ml_tmpdir_create(err, sizeof err);
+    if (!tmp) {
+        fprintf(stderr, "memlayout replay: %s\n", err);
+        return ML_EXIT_ENV;
+    }
+    install_signals();
+    co.py.tmpdir = tmp;
+    ml_campaign cp;
+    memset(&cp, 0, sizeof cp);
+    cp.py = co.py;
+    cp.jobs = co.jobs;
+    cp.timeout = co.timeout;
+    cp.batch = co.batch;
+    cp.next = replay_next;
+    cp.done = replay_done;
+    cp.ctx = &rx;
+    cp.stop = &stop_signal;
+    ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
+    ml_rmtree(tmp);
+    free(tmp);
+    if (st == ML_CAMP_ENV) {
+        fprintf(stderr, "memlayout replay: %s\n", err);
+        return ML_EXIT_ENV;
+    }
+    int counts[4] = {0};
+    for (int i = 0; i < rx.n; i++) {
+        if (!rx.lines[i])
+            continue;
+        puts(rx.lines[i]);
+        counts[rx.kinds[i]]++;
+        free(rx.lines[i]);
+    }
+    printf("replay: %d cases, %d pass, %d fail, %d error, %d invalid\n", rx.n,
+           counts[ML_V_PASS], counts[ML_V_FAIL], counts[ML_V_ERROR], counts[ML_V_INVALID]);
+    for (int i = 0; i < rx.n; i++)
+        free(rx.cases[i].path);
+    free(rx.cases);
+    free(rx.lines);
+    free(rx.kinds);
+    free(cp.versions);
+    if (st == ML_CAMP_STOPPED)
+        return ML_EXIT_INTERRUPTED;
+    if (counts[ML_V_INVALID])
+        return ML_EXIT_USAGE;
+    return counts[ML_V_FAIL] + counts[ML_V_ERROR] ? ML_EXIT_FINDINGS : ML_EXIT_OK;
+}
+
+/* ---- gen, version ----------------------------------------------------------- */
+
+static const char gen_help[] =
+    "usage: memlayout gen [options]\n"
+    "\n"
+    "Print random cases, one canonical JSON case per line. Case i of seed S is\n"
+    "the same case `memlayout run --seed S` runs as its i-th.\n"
+    "\n"
+    "  -s, --seed N         seed (default 1)\n"
+    "  -n, --cases N        how many (default 10)\n"
+    "      --start I        first case number (default 0)\n"
+    "  -T, --transport L    transports to draw from (default reduce)\n"
+    "      --max-ops N      longest view-op chain (default 4)\n"
+    "      --max-ndim N     most backing dims (default 6)\n"
+    "  -h, --help           this text\n";
+
+static int cmd_gen(int argc, char **argv)
+{
+    uint64_t seed = 1, n = 10, start = 0;
+    ml_gen_opts g = {.transports = 1u << ML_T_REDUCE};
+    enum { OPT_START = 3000 };
+    static const struct option lo[] = {
+        {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
+        {"start", required_argument, 0, OPT_START}, {"transport", required_argument, 0, 'T'},
+        {"max-ops", required_argument, 0, OPT_MAX_OPS}, {"max-ndim", required_argument, 0, OPT_MAX_NDIM},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "s:n:T:h", lo, NULL)) != -1) {
+        switch (opt) {
+        case 's': seed = (uint64_t)parse_int("gen", "--seed", optarg, 0, (long long)ML_MAX_SEED); break;
+        case 'n': n = (uint64_t)parse_int("gen", "--cases", optarg, 0, 1LL << 40); break;
+        case OPT_START: start = (uint64_t)parse_int("gen", "--start", optarg, 0, 1LL << 40); break;
+        case 'T': g.transports = parse_transports("gen", optarg); break;
+        case OPT_MAX_OPS: g.max_ops = (int)parse_int("gen", "--max-ops", optarg, 0, ML_MAX_OPS); break;
+        case OPT_MAX_NDIM: g.max_ndim = (int)parse_int("gen", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
+        case 'h': fputs(gen_help, stdout); return ML_EXIT_OK;
+        default: fputs(gen_help, stderr); return ML_EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        die_usage("gen", "unexpected argument \"%s\"", argv[optind]);
+    ml_case *c = malloc(sizeof *c);
+    for (uint64_t i = start; c && i < start + n; i++) {
+        ml_gen_nth(seed, i, &g, c);
+        char *j = ml_case_write(c);
+        if (!j || fputs(j, stdout) == EOF) {
+            free(j);
+            free(c);
+            return ML_EXIT_ENV;
+        }
+        free(j);
+    }
+    free(c);
+    return fflush(stdout) == 0 ? ML_EXIT_OK : ML_EXIT_ENV;
+}
+
+static int cmd_version(void)
+{
+    char err[1024], *versions = NULL;
+    printf("memlayout %s\n", ML_VERSION);
+    fflush(stdout);
+    char *tmp = ml_tmpdir_create(err, sizeof err);
+    if (!tmp) {
+        fprintf(stderr, "memlayout: %s\n", err);
+        return ML_EXIT_ENV;
+    }
+    ml_py_opts o = {.tmpdir = tmp, .reducer = "joblib", .workers = 2};
+    ml_child ch;
+    bool ok = ml_child_start(&ch, &o, NULL, &versions, err, sizeof err);
+    if (ok)
+        ml_child_stop(&ch, 2.0);
+    ml_rmtree(tmp);
+    free(tmp);
+    if (!ok) {
+        fprintf(stderr, "memlayout: %s\n", err);
+        return ML_EXIT_ENV;
+    }
+    cJSON *v = cJSON_Parse(versions);
+    static const char *keys[] = {"python", "numpy", "joblib", "numpy_path", "joblib_path", "executable"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(v, keys[i]));
+        printf("%s %s\n", keys[i], s ? s : "?");
+    }
+    cJSON_Delete(v);
+    free(versions);
+    return ML_EXIT_OK;
+}
+
+static const char main_help[] =
+    "usage: memlayout COMMAND [options]\n"
+    "\n"
+    "Finds NumPy memmap layout bugs across process boundaries: random arrays\n"
+    "are built on memory-mapped files, sent through joblib, multiprocessing and\n"
+    "pickle, and what arrives is compared with what was sent.\n"
+    "\n"
+    "commands:\n"
+    "  run       random campaign; findings are saved as replayable case files\n"
+    "  replay    run case files or directories, print verdicts\n"
+    "  gen       print random cases\n"
+    "\n"
+    "  memlayout COMMAND --help   options of a command\n"
+    "  memlayout --version        versions of memlayout, Python, NumPy, joblib\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_help, stderr);
+        return ML_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+        fputs(main_help, stdout);
+        return ML_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version"))
+        return cmd_version();
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "replay"))
+        return cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(cmd, "gen"))
+        return cmd_gen(argc - 1, argv + 1);
+    fprintf(stderr, "memlayout: unknown command \"%s\" (see memlayout --help)\n", cmd);
+    return ML_EXIT_USAGE;
+}

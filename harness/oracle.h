@@ -1,0 +1,70 @@
+/* memlayout oracle: parse the runner's observation (docs/observation.md) and
+ * judge it against the case's invariants (docs/oracle.md). Plain values, no
+ * heap memory inside. */
+#ifndef ML_ORACLE_H
+#define ML_ORACLE_H
+
+#include "case.h"
+
+#define ML_PATH_MAX 512
+
+typedef struct {
+    bool present;
+    char type[32];
+    int ndim;
+    int64_t shape[ML_MAX_NDIM], strides[ML_MAX_NDIM];
+    char dtype[256];
+    int64_t itemsize;
+    bool c, f, writeable, aligned, owndata;
+    bool backed;
+    char file[ML_PATH_MAX];
+    char mode[4];
+    int64_t offset, first, lo, hi, len;
+    bool has_hash;
+    char hash[65];
+    int nhead;
+    char head[8][40];   /* hex of up to 8 leading elements (detail only); longer items are cut */
+} ml_obs;
+
+typedef enum { ML_RES_OK, ML_RES_INVALID, ML_RES_ERROR } ml_res_status;
+
+typedef struct {
+    ml_res_status status;
+    char error_kind[16];
+    char message[ML_ERR_MAX];
+    ml_obs parent, child;
+    bool write_tried, parent_sees;
+    bool has_file;
+    int64_t size_before, size_after;
+    char hash_before[65], hash_after[65];
+    double seconds;
+} ml_result;
+
+/* Invariants, in verdict order. */
+typedef enum {
+    ML_INV_SHAPE, ML_INV_DTYPE, ML_INV_DATA, ML_INV_FLAGS, ML_INV_STRIDES,
+    ML_INV_WRITEABLE, ML_INV_BACKING, ML_INV_OOB, ML_INV_WRITE, ML_INV_FILE,
+    ML_INV_MODEL,
+    ML_INV_COUNT
+} ml_invariant;
+
+typedef enum { ML_V_PASS, ML_V_FAIL, ML_V_ERROR, ML_V_INVALID } ml_vkind;
+
+typedef struct {
+    ml_vkind kind;
+    uint32_t fails;          /* bit mask of 1u << ml_invariant */
+    char error_kind[16];     /* ML_V_ERROR: build send rebuild worker crash timeout protocol */
+    ml_tclass tclass;        /* class the case was judged as */
+} ml_verdict;
+
+/* Parse one runner line. False (err set) when the line is not a valid
+ * observation: the caller turns that into error:protocol. */
+bool ml_result_parse(const char *json, size_t len, ml_result *out, char *err, size_t errlen);
+
+ml_verdict ml_oracle_judge(const ml_case *c, const ml_result *r);
+
+/* "pass", "fail:data,flags", "error:crash", "invalid". Writes into buf. */
+const char *ml_verdict_str(const ml_verdict *v, char *buf, size_t len);
+const char *ml_invariant_name(ml_invariant i);
+
+#endif
