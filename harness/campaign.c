@@ -85,12 +85,9 @@ static void on_line(void *vctx, int idx, const char *json)
 /* An answer made by the supervisor for a case whose process ended. */
 static char *synth(const char *kind, const char *why)
 {
-    size_t n = strlen(why) + 128;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "{\"status\":\"error\",\"error_kind\":\"%s\",\"message\":\"runner process %s\"}",
-                 kind, why);
-    return s;
+    char msg[256];
+    snprintf(msg, sizeof msg, "runner process %s", why);
+    return ml_error_line(kind, msg);
 }
 
 static bool start_slot(ml_campaign *cp, slot *s, char *err, size_t errlen)

@@ -1,6 +1,7 @@
 /* memlayout: the command line. Everything else is the library in harness/. */
 #include "campaign.h"
 #include "case.h"
+#include "cli.h"
 #include "fsutil.h"
 #include "gen.h"
 #include "oracle.h"
@@ -21,13 +22,6 @@
 #define ML_VERSION "0"
 #endif
 
-typedef enum {
-    ML_EXIT_OK = 0,           /* ran, nothing found */
-    ML_EXIT_FINDINGS = 1,     /* ran, at least one fail or error verdict */
-    ML_EXIT_USAGE = 2,        /* bad arguments or bad input cases */
-    ML_EXIT_ENV = 3,          /* the environment is broken: Python, NumPy, joblib, disk */
-    ML_EXIT_INTERRUPTED = 130 /* SIGINT or SIGTERM; what was found so far is on disk */
-} ml_exit;
 
 static volatile sig_atomic_t stop_signal;
 
@@ -51,131 +45,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die_usage(const char *cmd, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "memlayout %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see memlayout %s --help)\n", cmd);
-    exit(ML_EXIT_USAGE);
-}
-
-static long long parse_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "memlayout %s: %s: expected an integer from %lld to %lld, got \"%s\"\n",
-                cmd, opt, lo, hi, s);
-        exit(ML_EXIT_USAGE);
-    }
-    return v;
-}
-
-static double parse_seconds(const char *cmd, const char *opt, const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v > 0) || v > 1e7) {
-        fprintf(stderr, "memlayout %s: %s: expected a positive number of seconds, got \"%s\"\n", cmd, opt, s);
-        exit(ML_EXIT_USAGE);
-    }
-    return v;
-}
-
-/* "reduce,loky", "all", "pickle" (every protocol) -> bit mask. */
-static uint32_t parse_transports(const char *cmd, const char *list)
-{
-    uint32_t mask = 0;
-    char *copy = strdup(list), *save = NULL;
-    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        ml_transport tr;
-        if (strcmp(t, "all") == 0)
-            mask |= (1u << ML_T_COUNT) - 1;
-        else if (strcmp(t, "pickle") == 0)
-            mask |= 1u << ML_T_PICKLE2 | 1u << ML_T_PICKLE3 | 1u << ML_T_PICKLE4 |
-                    1u << ML_T_PICKLE5 | 1u << ML_T_PICKLE5_OOB;
-        else if (ml_transport_from_name(t, &tr))
-            mask |= 1u << tr;
-        else {
-            free(copy);
-            die_usage(cmd, "--transport: unknown transport \"%s\"", t);
-        }
-    }
-    free(copy);
-    if (!mask)
-        die_usage(cmd, "--transport: empty list%s", "");
-    return mask;
-}
-
-/* ---- shared options ------------------------------------------------------ */
-
-typedef struct {
-    ml_py_opts py;
-    int jobs;
-    double timeout;
-    int batch;
-    ml_limits lim;
-    bool quiet;
-} common_opts;
-
-enum { OPT_TIMEOUT = 1000, OPT_MAX_BYTES, OPT_REDUCER, OPT_PYPATH, OPT_BATCH, OPT_MAX_OPS, OPT_MAX_NDIM, OPT_DETAIL };
-
-/* Handles an option every Python-running command shares; false if not one. */
-static bool common_option(const char *cmd, int opt, common_opts *co)
-{
-    switch (opt) {
-    case 'j': co->jobs = (int)parse_int(cmd, "--jobs", optarg, 1, 64); return true;
-    case OPT_TIMEOUT: co->timeout = parse_seconds(cmd, "--timeout", optarg); return true;
-    case OPT_MAX_BYTES: co->lim.max_bytes = (uint64_t)parse_int(cmd, "--max-bytes", optarg, 1, 1LL << 40); return true;
-    case OPT_BATCH: co->batch = (int)parse_int(cmd, "--batch", optarg, 1, 4096); return true;
-    case OPT_DETAIL: co->py.detail = true; return true;
-    case OPT_REDUCER:
-        if (strcmp(optarg, "joblib") && strcmp(optarg, "reference"))
-            die_usage(cmd, "--reducer: expected joblib or reference, got \"%s\"", optarg);
-        co->py.reducer = optarg;
-        return true;
-    case OPT_PYPATH: {
-        struct stat st;
-        if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
-            die_usage(cmd, "--python-path: \"%s\" is not a directory", optarg);
-        co->py.python_path = realpath(optarg, NULL);
-        return true;
-    }
-    case 'q': co->quiet = true; return true;
-    }
-    return false;
-}
-
-#define COMMON_LONGOPTS \
-    {"jobs", required_argument, 0, 'j'}, {"timeout", required_argument, 0, OPT_TIMEOUT}, \
-    {"max-bytes", required_argument, 0, OPT_MAX_BYTES}, {"reducer", required_argument, 0, OPT_REDUCER}, \
-    {"python-path", required_argument, 0, OPT_PYPATH}, {"batch", required_argument, 0, OPT_BATCH}, \
-    {"detail", no_argument, 0, OPT_DETAIL}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}
-
-#define COMMON_HELP \
-    "  -j, --jobs N         Python children running cases in parallel (default 1)\n" \
-    "      --timeout S      seconds a case may take before it is an error:timeout (default 10)\n" \
-    "      --max-bytes N    cap on a case's backing data (default 67108864)\n" \
-    "      --reducer R      joblib (default) or reference: memlayout's correct reducer\n" \
-    "                       patched into joblib for every transport\n" \
-    "      --python-path D  put D first on sys.path (another joblib or NumPy checkout)\n" \
-    "      --batch N        cases per batch sent to a child (default 64)\n" \
-    "      --detail         observations carry the leading elements of each array\n" \
-    "  -q, --quiet          no progress line\n" \
-    "  -h, --help           this text\n"
-
-static void common_init(common_opts *co)
-{
-    memset(co, 0, sizeof *co);
-    co->jobs = 1;
-    co->timeout = 10.0;
-    co->batch = 64;
-    co->py.reducer = "joblib";
-    co->py.workers = 2;
-    co->py.fault = getenv("MEMLAYOUT_FAULT");   /* test-only fault injection */
 }
 
 /* ---- run ------------------------------------------------------------------ */
@@ -359,15 +228,15 @@ static const char run_help[] =
     "  -o, --out DIR        output directory (default out/run-SEED)\n"
     "      --max-ops N      longest view-op chain generated (default 4, at most 16)\n"
     "      --max-ndim N     most backing dims generated (default 6, at most 32)\n"
-    COMMON_HELP
+    ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
     "environment, 130 interrupted (findings so far are kept)\n";
 
 static int cmd_run(int argc, char **argv)
 {
-    common_opts co;
-    common_init(&co);
+    ml_cli_common co;
+    ml_cli_common_init(&co);
     run_ctx rc;
     memset(&rc, 0, sizeof rc);
     bool have_seed = false;
@@ -377,26 +246,26 @@ static int cmd_run(int argc, char **argv)
     static const struct option lo[] = {
         {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
         {"time", required_argument, 0, 't'}, {"transport", required_argument, 0, 'T'},
-        {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, OPT_MAX_OPS},
-        {"max-ndim", required_argument, 0, OPT_MAX_NDIM}, COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, ML_OPT_MAX_OPS},
+        {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
-        if (common_option("run", opt, &co))
+        if (ml_cli_common_option("run", opt, &co))
             continue;
         switch (opt) {
-        case 's': rc.seed = (uint64_t)parse_int("run", "--seed", optarg, 0, (long long)ML_MAX_SEED); have_seed = true; break;
-        case 'n': rc.ncases = (uint64_t)parse_int("run", "--cases", optarg, 1, 1LL << 40); break;
-        case 't': seconds = parse_seconds("run", "--time", optarg); break;
-        case 'T': rc.gen.transports = parse_transports("run", optarg); break;
+        case 's': rc.seed = (uint64_t)ml_cli_int("run", "--seed", optarg, 0, (long long)ML_MAX_SEED); have_seed = true; break;
+        case 'n': rc.ncases = (uint64_t)ml_cli_int("run", "--cases", optarg, 1, 1LL << 40); break;
+        case 't': seconds = ml_cli_seconds("run", "--time", optarg); break;
+        case 'T': rc.gen.transports = ml_cli_transports("run", optarg); break;
         case 'o': out = optarg; break;
-        case OPT_MAX_OPS: rc.gen.max_ops = (int)parse_int("run", "--max-ops", optarg, 0, ML_MAX_OPS); break;
-        case OPT_MAX_NDIM: rc.gen.max_ndim = (int)parse_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
+        case ML_OPT_MAX_OPS: rc.gen.max_ops = (int)ml_cli_int("run", "--max-ops", optarg, 0, ML_MAX_OPS); break;
+        case ML_OPT_MAX_NDIM: rc.gen.max_ndim = (int)ml_cli_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
         case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
         default: fputs(run_help, stderr); return ML_EXIT_USAGE;
         }
     }
     if (optind < argc)
-        die_usage("run", "unexpected argument \"%s\"", argv[optind]);
+        ml_cli_usage("run", "unexpected argument \"%s\"", argv[optind]);
     if (!have_seed)
         rc.seed = ((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) & ML_MAX_SEED;
     if (!rc.ncases && !seconds)
@@ -556,7 +425,7 @@ static const char replay_help[] =
     "  -T, --transport L    run every case through each of these transports\n"
     "                       instead of its own (comma-separated, all, pickle)\n"
     "      --show-obs       print the runner's observation of each case\n"
-    COMMON_HELP
+    ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 all pass, 1 any fail or error verdict, 2 bad input (a case\n"
     "that does not parse or that NumPy refuses to build), 3 broken environment,\n"
@@ -564,28 +433,28 @@ static const char replay_help[] =
 
 static int cmd_replay(int argc, char **argv)
 {
-    common_opts co;
-    common_init(&co);
+    ml_cli_common co;
+    ml_cli_common_init(&co);
     co.batch = 16;
     uint32_t override = 0;
     bool show_obs = false;
     enum { OPT_SHOW_OBS = 2000 };
     static const struct option lo[] = {
         {"transport", required_argument, 0, 'T'}, {"show-obs", no_argument, 0, OPT_SHOW_OBS},
-        COMMON_LONGOPTS, {0, 0, 0, 0}};
+        ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "T:j:qh", lo, NULL)) != -1) {
-        if (common_option("replay", opt, &co))
+        if (ml_cli_common_option("replay", opt, &co))
             continue;
         switch (opt) {
-        case 'T': override = parse_transports("replay", optarg); break;
+        case 'T': override = ml_cli_transports("replay", optarg); break;
         case OPT_SHOW_OBS: show_obs = true; break;
         case 'h': fputs(replay_help, stdout); return ML_EXIT_OK;
         default: fputs(replay_help, stderr); return ML_EXIT_USAGE;
         }
     }
     if (optind >= argc)
-        die_usage("replay", "expected case files or directories%s", "");
+        ml_cli_usage("replay", "expected case files or directories%s", "");
 
     replay_ctx rx;
     memset(&rx, 0, sizeof rx);
@@ -709,23 +578,23 @@ static int cmd_gen(int argc, char **argv)
     static const struct option lo[] = {
         {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
         {"start", required_argument, 0, OPT_START}, {"transport", required_argument, 0, 'T'},
-        {"max-ops", required_argument, 0, OPT_MAX_OPS}, {"max-ndim", required_argument, 0, OPT_MAX_NDIM},
+        {"max-ops", required_argument, 0, ML_OPT_MAX_OPS}, {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:T:h", lo, NULL)) != -1) {
         switch (opt) {
-        case 's': seed = (uint64_t)parse_int("gen", "--seed", optarg, 0, (long long)ML_MAX_SEED); break;
-        case 'n': n = (uint64_t)parse_int("gen", "--cases", optarg, 0, 1LL << 40); break;
-        case OPT_START: start = (uint64_t)parse_int("gen", "--start", optarg, 0, 1LL << 40); break;
-        case 'T': g.transports = parse_transports("gen", optarg); break;
-        case OPT_MAX_OPS: g.max_ops = (int)parse_int("gen", "--max-ops", optarg, 0, ML_MAX_OPS); break;
-        case OPT_MAX_NDIM: g.max_ndim = (int)parse_int("gen", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
+        case 's': seed = (uint64_t)ml_cli_int("gen", "--seed", optarg, 0, (long long)ML_MAX_SEED); break;
+        case 'n': n = (uint64_t)ml_cli_int("gen", "--cases", optarg, 0, 1LL << 40); break;
+        case OPT_START: start = (uint64_t)ml_cli_int("gen", "--start", optarg, 0, 1LL << 40); break;
+        case 'T': g.transports = ml_cli_transports("gen", optarg); break;
+        case ML_OPT_MAX_OPS: g.max_ops = (int)ml_cli_int("gen", "--max-ops", optarg, 0, ML_MAX_OPS); break;
+        case ML_OPT_MAX_NDIM: g.max_ndim = (int)ml_cli_int("gen", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
         case 'h': fputs(gen_help, stdout); return ML_EXIT_OK;
         default: fputs(gen_help, stderr); return ML_EXIT_USAGE;
         }
     }
     if (optind < argc)
-        die_usage("gen", "unexpected argument \"%s\"", argv[optind]);
+        ml_cli_usage("gen", "unexpected argument \"%s\"", argv[optind]);
     ml_case *c = malloc(sizeof *c);
     for (uint64_t i = start; c && i < start + n; i++) {
         ml_gen_nth(seed, i, &g, c);

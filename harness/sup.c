@@ -54,8 +54,7 @@ static void reply(int out, int idx, const char *json)
         _exit(0);   /* supervisor gone: nothing left to serve */
 }
 
-/* An observation line for a runner that raised instead of answering. */
-static char *error_line(const char *kind, const char *msg)
+char *ml_error_line(const char *kind, const char *msg)
 {
     size_t n = strlen(msg) * 6 + 96;
     char *s = malloc(n), *p;
@@ -125,7 +124,7 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
             }
             char *r = ml_py_run_one(json[k], err, sizeof err);
             if (!r)
-                r = error_line("protocol", err);
+                r = ml_error_line("protocol", err);
             reply(out_fd, idx[k], r);
             free(r);
             free(json[k]);
@@ -138,7 +137,7 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
                     free(res[k]);
                 }
             } else {
-                char *r = error_line("protocol", err);
+                char *r = ml_error_line("protocol", err);
                 for (int k = 0; k < ng; k++)
                     reply(out_fd, idx[k], r ? r : "{}");
                 free(r);

@@ -45,6 +45,11 @@ void ml_child_kill(ml_child *c, char *why, size_t whylen);
 /* Ask the child to finish (close its input), wait up to grace seconds, then kill. */
 void ml_child_stop(ml_child *c, double grace);
 
+/* An observation line with status error, for a case whose runner raised or
+ * whose process ended ("runner process killed by signal 11 ..."). Escapes
+ * msg. Caller frees; NULL on OOM. */
+char *ml_error_line(const char *kind, const char *msg);
+
 /* The child's side: serve batches until the input closes. Never returns. */
 void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o) __attribute__((noreturn));
 

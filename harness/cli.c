@@ -1,0 +1,109 @@
+/* Shared command-line parsing for memlayout's commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ml_cli_usage(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "memlayout %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see memlayout %s --help)\n", cmd);
+    exit(ML_EXIT_USAGE);
+}
+
+long long ml_cli_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "memlayout %s: %s: expected an integer from %lld to %lld, got \"%s\"\n",
+                cmd, opt, lo, hi, s);
+        exit(ML_EXIT_USAGE);
+    }
+    return v;
+}
+
+double ml_cli_seconds(const char *cmd, const char *opt, const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0) || v > 1e7) {
+        fprintf(stderr, "memlayout %s: %s: expected a positive number of seconds, got \"%s\"\n", cmd, opt, s);
+        exit(ML_EXIT_USAGE);
+    }
+    return v;
+}
+
+/* "reduce,loky", "all", "pickle" (every protocol) -> bit mask. */
+uint32_t ml_cli_transports(const char *cmd, const char *list)
+{
+    uint32_t mask = 0;
+    char *copy = strdup(list), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        ml_transport tr;
+        if (strcmp(t, "all") == 0)
+            mask |= (1u << ML_T_COUNT) - 1;
+        else if (strcmp(t, "pickle") == 0)
+            mask |= 1u << ML_T_PICKLE2 | 1u << ML_T_PICKLE3 | 1u << ML_T_PICKLE4 |
+                    1u << ML_T_PICKLE5 | 1u << ML_T_PICKLE5_OOB;
+        else if (ml_transport_from_name(t, &tr))
+            mask |= 1u << tr;
+        else {
+            free(copy);
+            ml_cli_usage(cmd, "--transport: unknown transport \"%s\"", t);
+        }
+    }
+    free(copy);
+    if (!mask)
+        ml_cli_usage(cmd, "--transport: empty list%s", "");
+    return mask;
+}
+
+/* ---- shared options ------------------------------------------------------ */
+
+
+
+
+/* Handles an option every Python-running command shares; false if not one. */
+bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
+{
+    switch (opt) {
+    case 'j': co->jobs = (int)ml_cli_int(cmd, "--jobs", optarg, 1, 64); return true;
+    case ML_OPT_TIMEOUT: co->timeout = ml_cli_seconds(cmd, "--timeout", optarg); return true;
+    case ML_OPT_MAX_BYTES: co->lim.max_bytes = (uint64_t)ml_cli_int(cmd, "--max-bytes", optarg, 1, 1LL << 40); return true;
+    case ML_OPT_BATCH: co->batch = (int)ml_cli_int(cmd, "--batch", optarg, 1, 4096); return true;
+    case ML_OPT_DETAIL: co->py.detail = true; return true;
+    case ML_OPT_REDUCER:
+        if (strcmp(optarg, "joblib") && strcmp(optarg, "reference"))
+            ml_cli_usage(cmd, "--reducer: expected joblib or reference, got \"%s\"", optarg);
+        co->py.reducer = optarg;
+        return true;
+    case ML_OPT_PYPATH: {
+        struct stat st;
+        if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+            ml_cli_usage(cmd, "--python-path: \"%s\" is not a directory", optarg);
+        co->py.python_path = realpath(optarg, NULL);
+        return true;
+    }
+    case 'q': co->quiet = true; return true;
+    }
+    return false;
+}
+
+void ml_cli_common_init(ml_cli_common *co)
+{
+    memset(co, 0, sizeof *co);
+    co->jobs = 1;
+    co->timeout = 10.0;
+    co->batch = 64;
+    co->py.reducer = "joblib";
+    co->py.workers = 2;
+    co->py.fault = getenv("MEMLAYOUT_FAULT");   /* test-only fault injection */
+}
+

@@ -1,0 +1,64 @@
+/* memlayout command line: exit codes every command uses, and the commands
+ * that live outside main.c. Each command takes argv with argv[0] being the
+ * command's name and returns an ml_exit. */
+#ifndef ML_CLI_H
+#define ML_CLI_H
+
+typedef enum {
+    ML_EXIT_OK = 0,           /* ran, nothing found (ci: every verdict as expected) */
+    ML_EXIT_FINDINGS = 1,     /* ran, at least one fail or error verdict (ci: regressions) */
+    ML_EXIT_USAGE = 2,        /* bad arguments or bad input cases */
+    ML_EXIT_ENV = 3,          /* the environment is broken: Python, NumPy, joblib, disk */
+    ML_EXIT_INTERRUPTED = 130 /* SIGINT (SIGTERM: 143); what was found so far is on disk */
+} ml_exit;
+
+#include "case.h"
+#include "py.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Options shared by every command that runs Python. */
+typedef struct {
+    ml_py_opts py;
+    int jobs;
+    double timeout;
+    int batch;
+    ml_limits lim;
+    bool quiet;
+} ml_cli_common;
+
+enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, ML_OPT_BATCH, ML_OPT_MAX_OPS, ML_OPT_MAX_NDIM, ML_OPT_DETAIL };
+
+#define ML_CLI_COMMON_LONGOPTS \
+    {"jobs", required_argument, 0, 'j'}, {"timeout", required_argument, 0, ML_OPT_TIMEOUT}, \
+    {"max-bytes", required_argument, 0, ML_OPT_MAX_BYTES}, {"reducer", required_argument, 0, ML_OPT_REDUCER}, \
+    {"python-path", required_argument, 0, ML_OPT_PYPATH}, {"batch", required_argument, 0, ML_OPT_BATCH}, \
+    {"detail", no_argument, 0, ML_OPT_DETAIL}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}
+
+#define ML_CLI_COMMON_HELP \
+    "  -j, --jobs N         Python children running cases in parallel (default 1)\n" \
+    "      --timeout S      seconds a case may take before it is an error:timeout (default 10)\n" \
+    "      --max-bytes N    cap on a case's backing data (default 67108864)\n" \
+    "      --reducer R      joblib (default) or reference: memlayout's correct reducer\n" \
+    "                       patched into joblib for every transport\n" \
+    "      --python-path D  put D first on sys.path (another joblib or NumPy checkout)\n" \
+    "      --batch N        cases per batch sent to a child (default 64)\n" \
+    "      --detail         observations carry the leading elements of each array\n" \
+    "  -q, --quiet          no progress line\n" \
+    "  -h, --help           this text\n"
+
+
+void ml_cli_common_init(ml_cli_common *co);
+/* Handles an option of ML_CLI_COMMON_LONGOPTS; false if opt is not one. */
+bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co);
+
+/* Argument parsers: on bad input they print one line naming the option and
+ * exit with ML_EXIT_USAGE. */
+void ml_cli_usage(const char *cmd, const char *fmt, const char *arg) __attribute__((noreturn));
+long long ml_cli_int(const char *cmd, const char *opt, const char *s, long long lo, long long hi);
+double ml_cli_seconds(const char *cmd, const char *opt, const char *s);
+/* "reduce,loky", "all", "pickle" (every protocol) -> mask of 1u << ml_transport. */
+uint32_t ml_cli_transports(const char *cmd, const char *list);
+
+#endif
