@@ -60,7 +60,7 @@ static void judge(ml_campaign *cp, item *it, const char *result_json)
         memset(&o.r, 0, sizeof o.r);
         o.r.status = ML_RES_ERROR;
         snprintf(o.r.error_kind, sizeof o.r.error_kind, "protocol");
-        snprintf(o.r.message, sizeof o.r.message, "unreadable runner answer: %s", err);
+        snprintf(o.r.message, sizeof o.r.message, "unreadable runner answer: %.200s", err);
     }
     o.v = ml_oracle_judge(&it->c, &o.r);
     cp->done(cp->ctx, &o);

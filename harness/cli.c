@@ -54,10 +54,8 @@ uint32_t ml_cli_transports(const char *cmd, const char *list)
                     1u << ML_T_PICKLE5 | 1u << ML_T_PICKLE5_OOB;
         else if (ml_transport_from_name(t, &tr))
             mask |= 1u << tr;
-        else {
-            free(copy);
-            ml_cli_usage(cmd, "--transport: unknown transport \"%s\"", t);
-        }
+        else
+            ml_cli_usage(cmd, "--transport: unknown transport \"%s\"", t);   /* exits; copy dies with us */
     }
     free(copy);
     if (!mask)

@@ -159,6 +159,10 @@ bool ml_py_init(const ml_py_opts *o, char **versions, char *err, size_t errlen)
     }
     signal(SIGPIPE, SIG_IGN);   /* a dying worker must not kill us */
     clear_python_env();
+    /* multiprocessing and tempfile put their own files (pymp-*, forkserver
+     * sockets) under TMPDIR: keep them in the private directory too. */
+    if (o->tmpdir)
+        setenv("TMPDIR", o->tmpdir, 1);
     if (!Py_IsInitialized() && !start_interpreter(err, errlen))
         return false;
 

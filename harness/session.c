@@ -128,7 +128,7 @@ bool ml_session_judge(ml_session *s, const ml_case *c, ml_outcome *out, char *er
         memset(&out->r, 0, sizeof out->r);
         out->r.status = ML_RES_ERROR;
         snprintf(out->r.error_kind, sizeof out->r.error_kind, "protocol");
-        snprintf(out->r.message, sizeof out->r.message, "unreadable runner answer: %s", perr);
+        snprintf(out->r.message, sizeof out->r.message, "unreadable runner answer: %.200s", perr);
     }
     out->v = ml_oracle_judge(c, &out->r);
     return true;

@@ -29,5 +29,5 @@ check hang_should_be_one_error_timeout grep -q '"id":3,.*"error:timeout"' "$res"
 check hang_should_be_the_only_timeout test "$(count 'error:timeout' "$res")" -eq 1
 [ "$(last_rc)" = 1 ] || show_last
 check crashes_should_leave_no_temp_files tmp_empty
-check crashes_should_leave_no_processes sh -c "! pgrep -f 'memlayout_runner|joblib.externals.loky' >/dev/null"
+check crashes_should_leave_no_processes no_leftover_procs
 finish e2e-crash

@@ -39,3 +39,13 @@ finish() {
     echo "$1: $e2e_passed passed, $e2e_failed failed"
     [ "$e2e_failed" -eq 0 ]
 }
+
+# jq-like: jget FILE 'd["counts"]["fail"]' prints that value of a JSON file.
+jget() { "$PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# Processes left from this test's campaigns: memlayout points TMPDIR of its
+# Python children (and so of every pool worker they start) into $TMPDIR.
+no_leftover_procs() {
+    sleep 0.5
+    ! grep -lsaF "TMPDIR=$TMPDIR/memlayout-" /proc/[0-9]*/environ 2>/dev/null | grep -q .
+}
