@@ -98,6 +98,10 @@ bool ml_case_validate(const ml_case *c, const ml_limits *lim, char *err, size_t 
 /* Canonical JSON, one line ending in '\n'. Caller frees. NULL only on OOM. */
 char *ml_case_write(const ml_case *c);
 
+/* Same case: compares only what the canonical JSON holds (fields an op kind
+ * does not use, and padding, are ignored), so parse(write(c)) equals c. */
+bool ml_case_equal(const ml_case *a, const ml_case *b);
+
 /* Shape after ops[0..nops-1] (nops may be < c->nops). Returns ndim, or -1 if
  * the chain is invalid (validate first to get the reason). */
 int ml_case_shape_after(const ml_case *c, int nops, int64_t shape[ML_MAX_NDIM]);

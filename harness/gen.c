@@ -253,7 +253,7 @@ static void gen_backing(gen *g)
     ml_case *c = g->c;
     c->source = below(s, 100) < 70 ? ML_SRC_RAW : ML_SRC_NPY;
 
-    /* ndim: 1 to 3 mostly; 0 only for npy (memmap turns () into (1,)). */
+    /* ndim: 1 to 3 mostly; 0 only for npy, as the format requires. */
     static const int nd_val[] = {1, 2, 3, 4, 5, 6, 0, -1};
     unsigned w[] = {30, 30, 20, 8, 5, 4, 3, 3};
     for (int k = 0; k < 8; k++)

@@ -209,9 +209,9 @@ static void parse_should_reject_embedded_nuls(void)
     ml_case c;
     char err[ML_ERR_MAX];
     memcpy(buf, EXAMPLE, sizeof EXAMPLE);
-    buf[130] = '\0';            /* inside "loky" */
+    buf[168] = '\0';            /* inside "loky" */
     CHECK(!ml_case_parse(buf, sizeof EXAMPLE - 1, NULL, &c, err, sizeof err));
-    CHECK_STR(err, "$: not valid JSON near byte 130");
+    CHECK_STR(err, "$: not valid JSON near byte 168");
     CHECK(!ml_case_parse(NULL, 0, NULL, &c, err, sizeof err));
     CHECK_STR(err, "$: not valid JSON near byte 0");
 }
