@@ -62,3 +62,35 @@ double ml_cli_seconds(const char *cmd, const char *opt, const char *s);
 uint32_t ml_cli_transports(const char *cmd, const char *list);
 
 #endif
+
+/* ---- commands outside main.c (appended; own guard so the block above stays as it was) */
+#ifndef ML_CLI_REPORT_H
+#define ML_CLI_REPORT_H
+#include <stdbool.h>
+
+/* memlayout report RESULTS [-o FILE]: the HTML report (harness/cmd_report.c). */
+int ml_cmd_report(int argc, char **argv);
+/* The report a campaign writes when it ends: into report_path, or NULL for
+ * reports/<last component of out_dir>/index.html. Prints the path unless
+ * quiet; on failure prints one line to stderr and returns false (the
+ * campaign's own exit status should not change). */
+bool ml_report_after_run(const char *out_dir, const char *report_path, bool quiet);
+
+#endif
+
+/* ---- triage and CI commands (harness/cmd_triage.c; appended, own guard) */
+#ifndef ML_CLI_TRIAGE_H
+#define ML_CLI_TRIAGE_H
+
+/* memlayout minimize CASE: shrink a failing case (minimize.h). */
+int ml_cmd_minimize(int argc, char **argv);
+/* memlayout triage DIR: distinct bugs among a run's findings (triage.h). */
+int ml_cmd_triage(int argc, char **argv);
+/* memlayout repro CASE: a standalone Python reproducer (repro.h). */
+int ml_cmd_repro(int argc, char **argv);
+/* memlayout ci DIR: the regression job against baselines (baseline.h, ciout.h). */
+int ml_cmd_ci(int argc, char **argv);
+/* memlayout matrix CASES: cases x environments. */
+int ml_cmd_matrix(int argc, char **argv);
+
+#endif

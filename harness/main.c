@@ -6,6 +6,7 @@
 #include "gen.h"
 #include "oracle.h"
 #include "sup.h"
+#include "triage.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -64,6 +65,7 @@ typedef struct {
     double last_progress;
     volatile sig_atomic_t *stop;
     bool write_failed;
+    ml_bugs *bugs;                  /* findings grouped by signature class (triage.h) */
 } run_ctx;
 
 static bool run_next(void *vctx, ml_case *c)
@@ -102,6 +104,7 @@ static void count_verdict(run_ctx *rc, const char *vs)
  * the case file appearing is what makes a finding, and it is never partial. */
 static void save_finding(run_ctx *rc, const ml_outcome *o, const char *vs)
 {
+    char *base;
     char slug[96], path[4096], err[512];
     size_t k = 0;
     for (const char *p = vs; *p && k + 1 < sizeof slug; p++)
@@ -112,6 +115,8 @@ static void save_finding(run_ctx *rc, const ml_outcome *o, const char *vs)
     bool ok = ml_write_atomic(path, o->result_json, strlen(o->result_json), err, sizeof err);
     snprintf(path + strlen(path) - 4, 6, ".json");
     ok = ok && ml_write_atomic(path, o->case_json, strlen(o->case_json), err, sizeof err);
+    base = strrchr(path, '/');
+    ml_bugs_add(rc->bugs, &o->c, &o->r, &o->v, base ? base + 1 : path, (double)time(NULL), o->id);
     if (!ok && !rc->write_failed) {
         fprintf(stderr, "\nmemlayout run: %s\n", err);
         rc->write_failed = true;
@@ -228,6 +233,8 @@ static const char run_help[] =
     "  -o, --out DIR        output directory (default out/run-SEED)\n"
     "      --max-ops N      longest view-op chain generated (default 4, at most 16)\n"
     "      --max-ndim N     most backing dims generated (default 6, at most 32)\n"
+    "      --no-minimize    skip minimizing each distinct bug at the end (by default\n"
+    "                       at most 300 cases or 10 s a bug, into OUT/triage.json, OUT/bugs/)\n"
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
@@ -239,15 +246,17 @@ static int cmd_run(int argc, char **argv)
     ml_cli_common_init(&co);
     run_ctx rc;
     memset(&rc, 0, sizeof rc);
-    bool have_seed = false;
+    bool have_seed = false, minimize = true;
     double seconds = 0;
+    enum { OPT_NO_MINIMIZE = 2100 };
     const char *out = NULL;
     rc.gen.transports = 1u << ML_T_REDUCE;
     static const struct option lo[] = {
         {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
         {"time", required_argument, 0, 't'}, {"transport", required_argument, 0, 'T'},
         {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, ML_OPT_MAX_OPS},
-        {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, {"no-minimize", no_argument, 0, OPT_NO_MINIMIZE},
+        ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
         if (ml_cli_common_option("run", opt, &co))
@@ -260,6 +269,7 @@ static int cmd_run(int argc, char **argv)
         case 'o': out = optarg; break;
         case ML_OPT_MAX_OPS: rc.gen.max_ops = (int)ml_cli_int("run", "--max-ops", optarg, 0, ML_MAX_OPS); break;
         case ML_OPT_MAX_NDIM: rc.gen.max_ndim = (int)ml_cli_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
+        case OPT_NO_MINIMIZE: minimize = false; break;
         case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
         default: fputs(run_help, stderr); return ML_EXIT_USAGE;
         }
@@ -302,6 +312,7 @@ static int cmd_run(int argc, char **argv)
     char logp[4096];
     snprintf(logp, sizeof logp, "%s/python.log", out);
 
+    rc.bugs = ml_bugs_new();
     rc.tty = isatty(2);
     rc.progress = !co.quiet;
     rc.start = rc.last_progress = now_s();
@@ -328,6 +339,19 @@ static int cmd_run(int argc, char **argv)
     if (rc.progress && rc.tty)
         fputc('\n', stderr);
     fclose(rc.results);
+    /* Each distinct bug minimized (per bug at most 300 cases or 10 s), into
+     * OUT/triage.json and OUT/bugs/<id>.json. Not after an interrupt. */
+    bool triaged = false;
+    if (st == ML_CAMP_DONE && minimize && ml_bugs_count(rc.bugs)) {
+        ml_minimize_opts mo = {.max_tries = 300, .max_seconds = 10, .lim = co.lim, .stop = &stop_signal};
+        char terr[1024];
+        if (!co.quiet)
+            fprintf(stderr, "memlayout run: minimizing %d distinct bug%s\n", ml_bugs_count(rc.bugs),
+                    ml_bugs_count(rc.bugs) == 1 ? "" : "s");
+        triaged = ml_bugs_finish(rc.bugs, &co.py, co.timeout, &mo, out, NULL, terr, sizeof terr);
+        if (!triaged)
+            fprintf(stderr, "memlayout run: triage: %s\n", terr);
+    }
     ml_rmtree(tmp);
     free(tmp);
     if (st == ML_CAMP_ENV) {
@@ -347,6 +371,10 @@ static int cmd_run(int argc, char **argv)
         printf("  %-40s %llu\n", rc.verdicts[i], (unsigned long long)rc.vcount[i]);
     if (nfind)
         printf("findings in %s/findings\n", out);
+    if (triaged)
+        printf("%d distinct bug%s, minimized: %s/triage.json, %s/bugs/ (memlayout triage %s lists them)\n",
+               ml_bugs_count(rc.bugs), ml_bugs_count(rc.bugs) == 1 ? "" : "s", out, out, out);
+    ml_bugs_free(rc.bugs);
     free(cp.versions);
     for (int i = 0; i < rc.nverdicts; i++)
         free(rc.verdicts[i]);
@@ -653,6 +681,11 @@ static const char main_help[] =
     "  run       random campaign; findings are saved as replayable case files\n"
     "  replay    run case files or directories, print verdicts\n"
     "  gen       print random cases\n"
+    "  minimize  shrink a failing case to the smallest case of the same signature\n"
+    "  triage    distinct bugs among a run's findings, each minimized\n"
+    "  repro     standalone Python reproducer for a case (exits 1 while the bug is there)\n"
+    "  ci        regression job against corpus baselines (JUnit, SARIF)\n"
+    "  matrix    replay cases in several environments: cases x environments\n"
     "\n"
     "  memlayout COMMAND --help   options of a command\n"
     "  memlayout --version        versions of memlayout, Python, NumPy, joblib\n";
@@ -676,6 +709,16 @@ int main(int argc, char **argv)
         return cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen"))
         return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "minimize"))
+        return ml_cmd_minimize(argc - 1, argv + 1);
+    if (!strcmp(cmd, "triage"))
+        return ml_cmd_triage(argc - 1, argv + 1);
+    if (!strcmp(cmd, "repro"))
+        return ml_cmd_repro(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ci"))
+        return ml_cmd_ci(argc - 1, argv + 1);
+    if (!strcmp(cmd, "matrix"))
+        return ml_cmd_matrix(argc - 1, argv + 1);
     fprintf(stderr, "memlayout: unknown command \"%s\" (see memlayout --help)\n", cmd);
     return ML_EXIT_USAGE;
 }

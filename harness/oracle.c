@@ -542,7 +542,9 @@ ml_verdict ml_oracle_judge(const ml_case *c, const ml_result *r)
             FAIL(ML_INV_FLAGS);
         if (!same_strides(p, ch))
             FAIL(ML_INV_STRIDES);
-        if (p->writeable != ch->writeable || (c->mode == ML_MODE_R && ch->writeable))
+        /* A copy made by a view op is the process's own memory and writeable
+         * whatever the mode; only a view of the file must stay read-only. */
+        if (p->writeable != ch->writeable || (c->mode == ML_MODE_R && p->backed && ch->writeable))
             FAIL(ML_INV_WRITEABLE);
     }
 

@@ -530,6 +530,17 @@ static void identity_class_should_not_judge_backing_oob_or_write(void)
     CHECK(last_class == ML_CLASS_IDENTITY);
 }
 
+static void a_writeable_copy_in_mode_r_should_pass_through_identity(void)
+{
+    /* a view op copied the array: its own memory, writeable whatever the mode */
+    CHECK_STR(VERDICT(ML_MODE_R, ML_T_THREADING, "parent.backing", "null", "child.backing", "null",
+                      "parent.flags", FLAGS("true", "false", "true"),
+                      "child.flags", FLAGS("true", "false", "true")), "pass");
+    /* a view of a file opened with mode r must stay read-only */
+    CHECK_STR(VERDICT(ML_MODE_R, ML_T_THREADING, "parent.flags", FLAGS("true", "false", "true"),
+                      "child.flags", FLAGS("true", "false", "true")), "fail:writeable");
+}
+
 /* ---- statuses --------------------------------------------------------- */
 
 static void error_statuses_should_give_error_verdicts_with_their_kind(void)
@@ -882,6 +893,7 @@ int main(void)
     RUN(an_unbacked_parent_through_reduce_should_be_judged_as_copy);
     RUN(an_unbacked_parent_should_still_need_its_order_kept);
     RUN(identity_class_should_judge_strides_flags_and_writeable);
+    RUN(a_writeable_copy_in_mode_r_should_pass_through_identity);
     RUN(identity_class_should_not_judge_backing_oob_or_write);
 
     RUN(error_statuses_should_give_error_verdicts_with_their_kind);

@@ -31,7 +31,7 @@ check generated_cases_should_replay test "$(last_rc)" != 2 -a "$(last_rc)" != 3
 check replay_should_print_a_summary out_has "^replay: 30 cases"
 
 # A campaign writes results, findings and a summary.
-ml run --seed 1 --cases 300 -q --out "$work/run"
+ml run --seed 1 --cases 300 -q --no-minimize --out "$work/run"
 check run_should_exit_0_or_1 test "$(last_rc)" -le 1
 check run_should_write_one_result_per_case test "$(wc -l <"$work/run/results.jsonl")" -eq 300
 check run_should_write_a_summary test "$(jget "$work/run/summary.json" 'd["cases"]')" = 300

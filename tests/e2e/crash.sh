@@ -10,7 +10,7 @@ count() { grep -c "$1" "$2" || true; }
 
 for t in reduce loky; do
     victim=$(nth_seed 7 5 $t)
-    MEMLAYOUT_FAULT="crash:$victim" ml run --seed 7 --cases 40 -T $t -q --out "$work/crash-$t"
+    MEMLAYOUT_FAULT="crash:$victim" ml run --seed 7 --cases 40 -T $t -q --no-minimize --out "$work/crash-$t"
     res="$work/crash-$t/results.jsonl"
     check "crash_through_${t}_should_exit_1" test "$(last_rc)" = 1
     check "crash_through_${t}_should_run_every_case" test "$(wc -l <"$res")" -eq 40
@@ -21,7 +21,7 @@ for t in reduce loky; do
 done
 
 victim=$(nth_seed 8 3 reduce)
-MEMLAYOUT_FAULT="hang:$victim" ml run --seed 8 --cases 20 --timeout 2 -q --out "$work/hang"
+MEMLAYOUT_FAULT="hang:$victim" ml run --seed 8 --cases 20 --timeout 2 -q --no-minimize --out "$work/hang"
 res="$work/hang/results.jsonl"
 check hang_should_exit_1 test "$(last_rc)" = 1
 check hang_should_run_every_case test "$(wc -l <"$res")" -eq 20

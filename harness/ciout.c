@@ -1,0 +1,218 @@
+/* JUnit and SARIF writers: see ciout.h. */
+#include "ciout.h"
+
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ml_ci_message(const ml_ci_row *r, const ml_ci_meta *m, char *buf, size_t len)
+{
+    const char *exp = r->expected ? r->expected : "(not in the baseline)";
+    switch (r->status) {
+    case ML_EXPECT_PASS:
+        snprintf(buf, len, "pass");
+        break;
+    case ML_EXPECT_XFAIL:
+        snprintf(buf, len, "known failure %s (expected by the baseline of %s)", r->verdict, m->env);
+        break;
+    case ML_EXPECT_NEW:
+        snprintf(buf, len, "new failure: %s, expected %s in %s", r->verdict, exp, m->env);
+        break;
+    case ML_EXPECT_CHANGED:
+        snprintf(buf, len, "failure changed: %s, expected %s in %s", r->verdict, exp, m->env);
+        break;
+    case ML_EXPECT_XPASS:
+        snprintf(buf, len, "XPASS: passes now, expected %s in %s (fixed upstream?); if so, update "
+                 "the baseline: %s", exp, m->env, m->update_hint ? m->update_hint : "--update-baseline");
+        break;
+    default:
+        snprintf(buf, len, "invalid case: NumPy refused to build it");
+        break;
+    }
+}
+
+/* ---- XML -------------------------------------------------------------------- */
+
+/* Escapes for text and attribute values alike; characters XML 1.0 cannot
+ * hold (controls other than tab, LF, CR) become '?'. */
+static void xml(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            fputc(c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : c, f);
+        }
+    }
+}
+
+/* Closes a memstream: only then does *text hold the final buffer. */
+static char *finish(FILE *f, char **text)
+{
+    if (fclose(f) != 0) {
+        free(*text);
+        return NULL;
+    }
+    return *text;
+}
+
+char *ml_ci_junit(const ml_ci_row *rows, int n, const ml_ci_meta *m)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    int failures = 0, errors = 0, skipped = 0;
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        total += rows[i].seconds;
+        if (rows[i].status == ML_EXPECT_INVALID)
+            errors++;
+        else if (ml_expect_fails_job(rows[i].status, m->allow_fixed))
+            failures++;
+        else if (rows[i].status != ML_EXPECT_PASS)
+            skipped++;
+    }
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f, "<testsuites tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n",
+            n, failures, errors, skipped, total);
+    fputs("  <testsuite name=\"", f);
+    xml(f, m->suite ? m->suite : "memlayout");
+    fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\">\n", n,
+            failures, errors, skipped, total);
+    fputs("    <properties>\n      <property name=\"environment\" value=\"", f);
+    xml(f, m->env);
+    fputs("\"/>\n      <property name=\"memlayout\" value=\"", f);
+    xml(f, m->version);
+    fputs("\"/>\n    </properties>\n", f);
+    for (int i = 0; i < n; i++) {
+        const ml_ci_row *r = &rows[i];
+        char msg[1024];
+        ml_ci_message(r, m, msg, sizeof msg);
+        fputs("    <testcase classname=\"", f);
+        xml(f, m->suite ? m->suite : "memlayout");
+        fputs("\" name=\"", f);
+        xml(f, r->key);
+        fprintf(f, "\" file=\"");
+        xml(f, r->path);
+        fprintf(f, "\" time=\"%.3f\"", r->seconds);
+        const char *tag = NULL;
+        if (r->status == ML_EXPECT_INVALID)
+            tag = "error";
+        else if (ml_expect_fails_job(r->status, m->allow_fixed))
+            tag = "failure";
+        else if (r->status != ML_EXPECT_PASS)
+            tag = "skipped";
+        if (!tag) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fprintf(f, ">\n      <%s message=\"", tag);
+        xml(f, msg);
+        fputs("\" type=\"", f);
+        xml(f, ml_expect_name(r->status));
+        fputs("\">", f);
+        xml(f, r->path);
+        fputs(" [", f);
+        xml(f, r->transport);
+        fputs("]: ", f);
+        xml(f, r->verdict);
+        if (r->detail) {
+            fputc('\n', f);
+            xml(f, r->detail);
+        }
+        fprintf(f, "</%s>\n    </testcase>\n", tag);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", f);
+    return finish(f, &text);
+}
+
+/* ---- SARIF ------------------------------------------------------------------ */
+
+static const struct {
+    ml_expect status;
+    const char *id, *text;
+} rules[] = {
+    {ML_EXPECT_NEW, "memlayout/new-failure",
+     "A regression case fails that the baseline expects to pass: a new layout bug."},
+    {ML_EXPECT_CHANGED, "memlayout/changed-failure",
+     "A regression case fails otherwise than the baseline expects."},
+    {ML_EXPECT_XPASS, "memlayout/fixed",
+     "A known failure passes now (fixed upstream?): update the baseline."},
+    {ML_EXPECT_XFAIL, "memlayout/known-failure",
+     "A known layout bug of this environment, expected by the baseline."},
+    {ML_EXPECT_INVALID, "memlayout/invalid-case", "NumPy refused to build the case."},
+};
+#define NRULES (int)(sizeof rules / sizeof *rules)
+
+static int rule_of(ml_expect e)
+{
+    for (int i = 0; i < NRULES; i++)
+        if (rules[i].status == e)
+            return i;
+    return -1;
+}
+
+char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "$schema", "https://json.schemastore.org/sarif-2.1.0.json");
+    cJSON_AddStringToObject(root, "version", "2.1.0");
+    cJSON *run = cJSON_CreateObject();
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "runs"), run);
+    cJSON *driver = cJSON_AddObjectToObject(cJSON_AddObjectToObject(run, "tool"), "driver");
+    cJSON_AddStringToObject(driver, "name", "memlayout");
+    cJSON_AddStringToObject(driver, "version", m->version ? m->version : "0");
+    cJSON *jr = cJSON_AddArrayToObject(driver, "rules");
+    for (int i = 0; i < NRULES; i++) {
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "id", rules[i].id);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "shortDescription"), "text", rules[i].text);
+        cJSON_AddItemToArray(jr, r);
+    }
+    cJSON *props = cJSON_AddObjectToObject(run, "properties");
+    cJSON_AddStringToObject(props, "environment", m->env ? m->env : "");
+    cJSON *results = cJSON_AddArrayToObject(run, "results");
+    for (int i = 0; i < n; i++) {
+        const ml_ci_row *row = &rows[i];
+        int ri = rule_of(row->status);
+        if (ri < 0)
+            continue;   /* a plain pass is not a result */
+        char msg[1024];
+        ml_ci_message(row, m, msg, sizeof msg);
+        cJSON *res = cJSON_CreateObject();
+        cJSON_AddStringToObject(res, "ruleId", rules[ri].id);
+        cJSON_AddNumberToObject(res, "ruleIndex", ri);
+        cJSON_AddStringToObject(res, "level", ml_expect_fails_job(row->status, m->allow_fixed) ? "error"
+                                              : row->status == ML_EXPECT_XFAIL ? "note" : "warning");
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", msg);
+        cJSON *loc = cJSON_CreateObject();
+        cJSON *art = cJSON_AddObjectToObject(cJSON_AddObjectToObject(loc, "physicalLocation"),
+                                             "artifactLocation");
+        const char *uri = row->path;
+        while (uri[0] == '.' && uri[1] == '/')
+            uri += 2;
+        cJSON_AddStringToObject(art, "uri", uri);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "locations"), loc);
+        cJSON *rp = cJSON_AddObjectToObject(res, "properties");
+        cJSON_AddStringToObject(rp, "verdict", row->verdict);
+        if (row->expected)
+            cJSON_AddStringToObject(rp, "expected", row->expected);
+        else
+            cJSON_AddNullToObject(rp, "expected");
+        cJSON_AddStringToObject(rp, "transport", row->transport);
+        if (row->detail)
+            cJSON_AddStringToObject(rp, "detail", row->detail);
+        cJSON_AddItemToArray(results, res);
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}

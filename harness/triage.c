@@ -1,0 +1,288 @@
+/* Grouping findings into bugs: see triage.h. */
+#include "triage.h"
+#include "fsutil.h"
+
+#include <cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct ml_bugs {
+    ml_bug **v;
+    int n, cap;
+    uint64_t findings;
+};
+
+ml_bugs *ml_bugs_new(void)
+{
+    return calloc(1, sizeof(ml_bugs));
+}
+
+void ml_bugs_free(ml_bugs *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; i < b->n; i++)
+        free(b->v[i]);
+    free(b->v);
+    free(b);
+}
+
+int ml_bugs_count(const ml_bugs *b)
+{
+    return b->n;
+}
+
+uint64_t ml_bugs_findings(const ml_bugs *b)
+{
+    return b->findings;
+}
+
+ml_bug *ml_bugs_get(ml_bugs *b, int i)
+{
+    return i >= 0 && i < b->n ? b->v[i] : NULL;
+}
+
+static bool earlier(double seen_a, uint64_t order_a, double seen_b, uint64_t order_b)
+{
+    if (seen_a != seen_b && seen_a > 0 && seen_b > 0)
+        return seen_a < seen_b;
+    return order_a < order_b;
+}
+
+int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
+                const char *name, double seen, uint64_t order)
+{
+    if (v->kind != ML_V_FAIL && v->kind != ML_V_ERROR)
+        return -1;
+    ml_sig s;
+    ml_sig_from(c, r, v, &s);
+    int i;
+    for (i = 0; i < b->n; i++)
+        if (ml_sig_same_class(&b->v[i]->sig, &s))
+            break;
+    if (i == b->n) {
+        if (b->n == b->cap) {
+            int ncap = b->cap ? b->cap * 2 : 16;
+            ml_bug **nv = realloc(b->v, sizeof *nv * (size_t)ncap);
+            if (!nv)
+                return -1;
+            b->v = nv;
+            b->cap = ncap;
+        }
+        ml_bug *g = calloc(1, sizeof *g);
+        if (!g)
+            return -1;
+        g->sig = s;
+        ml_sig_id(&s, false, g->id);
+        g->first_seen = seen;
+        g->first_order = order;
+        snprintf(g->first_name, sizeof g->first_name, "%s", name ? name : "");
+        g->example = *c;
+        b->v[b->n++] = g;
+    } else {
+        ml_bug *g = b->v[i];
+        if (earlier(seen, order, g->first_seen, g->first_order)) {
+            g->first_seen = seen;
+            g->first_order = order;
+            snprintf(g->first_name, sizeof g->first_name, "%s", name ? name : "");
+            g->example = *c;
+        }
+    }
+    b->v[i]->count++;
+    if ((unsigned)c->transport < ML_T_COUNT)
+        b->v[i]->per_transport[c->transport]++;
+    b->findings++;
+    return i;
+}
+
+static int cmp_bug(const void *pa, const void *pb)
+{
+    const ml_bug *a = *(ml_bug *const *)pa, *b = *(ml_bug *const *)pb;
+    if (earlier(a->first_seen, a->first_order, b->first_seen, b->first_order))
+        return -1;
+    if (earlier(b->first_seen, b->first_order, a->first_seen, a->first_order))
+        return 1;
+    return strcmp(a->id, b->id);
+}
+
+void ml_bugs_sort(ml_bugs *b)
+{
+    if (b->n > 1)
+        qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_bug);
+}
+
+bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
+                      char *err, size_t errlen)
+{
+    for (int i = 0; i < b->n; i++) {
+        ml_bug *g = b->v[i];
+        char e[ML_ERR_MAX];
+        bool ok = ml_minimize(s, &g->example, o, &g->min, &g->mst, e, sizeof e);
+        if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
+            snprintf(err, errlen, "%s", e);   /* Python could not run the case at all */
+            return false;
+        }
+        g->minimized = ok;
+        if (ok) {
+            /* the class stays the one counted; the structure is the minimized case's */
+            snprintf(g->sig.structure, sizeof g->sig.structure, "%s", g->mst.sig.structure);
+        } else {
+            snprintf(g->min_error, sizeof g->min_error, "%s", e);
+        }
+        if (log)
+            fprintf(log, "triage: bug %d/%d %s: %s (%d cases in %.1f s%s%s)\n", i + 1, b->n, g->id,
+                    ok ? "minimized" : e, g->mst.tries, g->mst.seconds,
+                    g->mst.stopped_early ? ", stopped early: " : "",
+                    g->mst.stopped_early ? g->mst.stop_reason : "");
+    }
+    return true;
+}
+
+bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_minimize_opts *o,
+                    const char *dir, FILE *log, char *err, size_t errlen)
+{
+    ml_bugs_sort(b);
+    if (b->n) {
+        ml_session *s = ml_session_open(py, timeout, NULL, err, errlen);
+        if (!s)
+            return false;
+        bool ok = ml_bugs_minimize(b, s, o, log, err, errlen);
+        ml_session_close(s);
+        if (!ok)
+            return false;
+    }
+    return !dir || ml_bugs_write(b, dir, err, errlen);
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static const char *time_str(double t, char buf[32])
+{
+    if (t <= 0)
+        return "unknown";
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+static void final_shape(const ml_case *c, char *buf, size_t len)
+{
+    int64_t shape[ML_MAX_NDIM];
+    int nd = ml_case_shape_after(c, c->nops, shape);
+    size_t n = (size_t)snprintf(buf, len, "(");
+    for (int i = 0; i < nd && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (n < len)
+        snprintf(buf + n, len - n, "%s)", nd == 1 ? "," : "");
+}
+
+void ml_bugs_print(const ml_bugs *b, FILE *f)
+{
+    fprintf(f, "%d distinct bug%s in %llu finding%s\n", b->n, b->n == 1 ? "" : "s",
+            (unsigned long long)b->findings, b->findings == 1 ? "" : "s");
+    for (int i = 0; i < b->n; i++) {
+        const ml_bug *g = b->v[i];
+        char ts[32], sig[512], shp[256];
+        fprintf(f, "\nbug %s  %llu finding%s  first seen %s%s%s%s\n", g->id,
+                (unsigned long long)g->count, g->count == 1 ? "" : "s", time_str(g->first_seen, ts),
+                g->first_name[0] ? " (" : "", g->first_name, g->first_name[0] ? ")" : "");
+        fprintf(f, "  signature   %s\n", ml_sig_str(&g->sig, sig, sizeof sig));
+        fprintf(f, "  transports ");
+        for (int t = 0; t < ML_T_COUNT; t++)
+            if (g->per_transport[t])
+                fprintf(f, " %s %llu", ml_transport_name((ml_transport)t),
+                        (unsigned long long)g->per_transport[t]);
+        fputc('\n', f);
+        const ml_case *c = g->minimized ? &g->min : &g->example;
+        char *json = ml_case_write(c);
+        final_shape(c, shp, sizeof shp);
+        if (g->minimized) {
+            fprintf(f, "  minimized   %d dim%s, %d op%s, %lld element%s, view %s; %d cases in %.1f s%s%s\n",
+                    c->ndim, c->ndim == 1 ? "" : "s", c->nops, c->nops == 1 ? "" : "s",
+                    (long long)ml_case_elements(c), ml_case_elements(c) == 1 ? "" : "s", shp,
+                    g->mst.tries, g->mst.seconds, g->mst.stopped_early ? ", stopped early: " : "",
+                    g->mst.stopped_early ? g->mst.stop_reason : "");
+        } else {
+            fprintf(f, "  not minimized%s%s\n", g->min_error[0] ? ": " : "", g->min_error);
+        }
+        fprintf(f, "  case        %s", json ? json : "(out of memory)\n");
+        free(json);
+    }
+}
+
+char *ml_bugs_json(const ml_bugs *b)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "findings", (double)b->findings);
+    cJSON *arr = cJSON_AddArrayToObject(root, "bugs");
+    for (int i = 0; i < b->n; i++) {
+        const ml_bug *g = b->v[i];
+        char sig[512], ts[32];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", g->id);
+        cJSON_AddStringToObject(o, "signature", ml_sig_str(&g->sig, sig, sizeof sig));
+        cJSON_AddStringToObject(o, "kind", g->sig.kind);
+        cJSON_AddStringToObject(o, "verdict", g->sig.verdict);
+        cJSON_AddStringToObject(o, "transition", g->sig.transition);
+        cJSON_AddStringToObject(o, "structure", g->sig.structure);
+        cJSON_AddNumberToObject(o, "count", (double)g->count);
+        cJSON *tr = cJSON_AddObjectToObject(o, "transports");
+        for (int t = 0; t < ML_T_COUNT; t++)
+            if (g->per_transport[t])
+                cJSON_AddNumberToObject(tr, ml_transport_name((ml_transport)t), (double)g->per_transport[t]);
+        if (g->first_seen > 0)
+            cJSON_AddStringToObject(o, "first_seen", time_str(g->first_seen, ts));
+        else
+            cJSON_AddNullToObject(o, "first_seen");
+        cJSON_AddStringToObject(o, "first_finding", g->first_name);
+        char *ex = ml_case_write(&g->example);
+        cJSON *exj = ex ? cJSON_Parse(ex) : NULL;
+        cJSON_AddItemToObject(o, "example", exj ? exj : cJSON_CreateNull());
+        free(ex);
+        if (g->minimized) {
+            char *mn = ml_case_write(&g->min);
+            cJSON *mj = mn ? cJSON_Parse(mn) : NULL;
+            cJSON_AddItemToObject(o, "minimized", mj ? mj : cJSON_CreateNull());
+            free(mn);
+        } else {
+            cJSON_AddNullToObject(o, "minimized");
+        }
+        cJSON *m = cJSON_AddObjectToObject(o, "minimize");
+        cJSON_AddNumberToObject(m, "tries", g->mst.tries);
+        cJSON_AddNumberToObject(m, "seconds", g->mst.seconds);
+        cJSON_AddBoolToObject(m, "stopped_early", g->mst.stopped_early);
+        cJSON_AddStringToObject(m, "stop_reason", g->mst.stop_reason);
+        cJSON_AddStringToObject(m, "error", g->min_error);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *s = cJSON_Print(root);
+    cJSON_Delete(root);
+    return s;
+}
+
+bool ml_bugs_write(const ml_bugs *b, const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bugs", dir);
+    if (!ml_mkdirs(path, err, errlen))
+        return false;
+    for (int i = 0; i < b->n; i++) {
+        const ml_bug *g = b->v[i];
+        char *json = ml_case_write(g->minimized ? &g->min : &g->example);
+        snprintf(path, sizeof path, "%s/bugs/%s.json", dir, g->id);
+        bool ok = json && ml_write_atomic(path, json, strlen(json), err, errlen);
+        free(json);
+        if (!ok)
+            return false;
+    }
+    char *t = ml_bugs_json(b);
+    snprintf(path, sizeof path, "%s/triage.json", dir);
+    bool ok = t && ml_write_atomic(path, t, strlen(t), err, errlen);
+    if (!t)
+        snprintf(err, errlen, "out of memory");
+    free(t);
+    return ok;
+}

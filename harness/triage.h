@@ -1,0 +1,80 @@
+/* memlayout triage: group findings into distinct bugs by signature class
+ * (signature.h), keep each bug's count, first-seen time and earliest
+ * finding, and minimize that finding so the bug is shown by its smallest
+ * case. Shared by `memlayout triage` and by `run`, which triages what it
+ * found at the end.
+ *
+ * Ownership: ml_bugs is opaque, made by ml_bugs_new and freed by
+ * ml_bugs_free; the ml_bug pointers it hands out stay valid until the next
+ * ml_bugs_add or ml_bugs_free. Strings returned are malloc'd; the caller
+ * frees them. */
+#ifndef ML_TRIAGE_H
+#define ML_TRIAGE_H
+
+#include "minimize.h"
+#include "signature.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    ml_sig sig;               /* class; structure once minimized */
+    char id[9];               /* ml_sig_id of the class: names the bug's files */
+    uint64_t count;
+    uint64_t per_transport[ML_T_COUNT];
+    double first_seen;        /* unix time of the earliest finding, 0 if unknown */
+    uint64_t first_order;     /* its position in the run (finding id) */
+    char first_name[256];     /* its file name, or "" */
+    ml_case example;          /* its case */
+    bool minimized;           /* min holds the minimized case */
+    ml_case min;
+    ml_minimize_stats mst;
+    char min_error[ML_ERR_MAX];   /* why minimizing failed, or "" */
+} ml_bug;
+
+typedef struct ml_bugs ml_bugs;
+
+ml_bugs *ml_bugs_new(void);
+void ml_bugs_free(ml_bugs *b);
+
+/* Counts a judged finding under its bug. Verdicts other than fail and error
+ * are not findings: returns -1. Else the bug's index. The bug's example is
+ * its earliest finding by (seen, order). */
+int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
+                const char *name, double seen, uint64_t order);
+
+int ml_bugs_count(const ml_bugs *b);
+uint64_t ml_bugs_findings(const ml_bugs *b);
+ml_bug *ml_bugs_get(ml_bugs *b, int i);
+
+/* Orders bugs by first-seen time, then position. */
+void ml_bugs_sort(ml_bugs *b);
+
+/* Minimizes each bug's example with the budget in o (per bug). log (may be
+ * NULL) gets one progress line per bug. False only when Python cannot be run
+ * (err set); a bug whose example no longer fails keeps min_error. */
+bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
+                      char *err, size_t errlen);
+
+/* The end of a campaign in one call: sorts the bugs, opens a session with
+ * py (py->tmpdir must exist) and timeout, minimizes each bug with o, writes
+ * dir/triage.json and dir/bugs/ (dir NULL: nothing written) and closes the
+ * session. False (err set) when Python cannot be started or dir cannot be
+ * written; the bugs keep what was done. */
+bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_minimize_opts *o,
+                    const char *dir, FILE *log, char *err, size_t errlen);
+
+/* The listing a maintainer reads: one block per bug. */
+void ml_bugs_print(const ml_bugs *b, FILE *f);
+
+/* triage.json: {"findings": N, "bugs": [{id, signature, kind, verdict,
+ * transition, structure, count, transports, first_seen, first_finding,
+ * example, minimized, minimize}]}. NULL on OOM. */
+char *ml_bugs_json(const ml_bugs *b);
+
+/* Writes dir/triage.json and dir/bugs/<id>.json (each bug's minimized case,
+ * else its example: `memlayout replay dir/bugs` replays them), creating dir. */
+bool ml_bugs_write(const ml_bugs *b, const char *dir, char *err, size_t errlen);
+
+#endif
