@@ -25,7 +25,7 @@ typedef struct {
     item **fly;            /* cases sent and not yet answered */
     int nfly, capfly;
     double last;           /* last sign of life */
-    int nsent;             /* size of the batch in flight */
+    bool solo_busy;        /* a lone re-run is in flight: nothing is sent after it */
 } slot;
 
 typedef struct {
@@ -109,7 +109,8 @@ static void lose_child(ml_campaign *cp, slot *s, const char *kind, item **solo_h
     char why[160];
     ml_child_kill(&s->ch, why, sizeof why);
     s->alive = false;
-    bool alone = s->nsent == 1;   /* a batch of one: nothing to isolate */
+    /* A lone re-run that died is the culprit; anything else is isolated. */
+    bool alone = s->nfly == 1 && s->fly[0]->solo && s->solo_busy;
     for (int i = 0; i < s->nfly; i++) {
         item *it = s->fly[i];
         if (alone) {
@@ -128,6 +129,7 @@ static void lose_child(ml_campaign *cp, slot *s, const char *kind, item **solo_h
         }
     }
     s->nfly = 0;
+    s->solo_busy = false;
     cp->restarts++;
 }
 
@@ -136,9 +138,9 @@ static bool send_batch(slot *s, item **batch, int n)
     int *idx = malloc(n * sizeof *idx);
     char **json = malloc(n * sizeof *json);
     bool *grouped = malloc(n * sizeof *grouped);
-    if (s->capfly < n) {
-        s->capfly = n;
-        s->fly = realloc(s->fly, n * sizeof *s->fly);
+    if (s->capfly < s->nfly + n) {
+        s->capfly = s->nfly + n;
+        s->fly = realloc(s->fly, s->capfly * sizeof *s->fly);
     }
     if (!idx || !json || !grouped || !s->fly) {
         free(idx); free(json); free(grouped);
@@ -148,10 +150,12 @@ static bool send_batch(slot *s, item **batch, int n)
         idx[i] = (int)(batch[i]->id & 0x7fffffff);
         json[i] = batch[i]->json;
         grouped[i] = !ml_transport_in_process(batch[i]->c.transport);
-        s->fly[i] = batch[i];
+        s->fly[s->nfly + i] = batch[i];
     }
-    s->nfly = s->nsent = n;
-    s->last = now_s();
+    if (!s->nfly)
+        s->last = now_s();
+    s->nfly += n;
+    s->solo_busy = n == 1 && batch[0]->solo;
     bool ok = ml_child_send(&s->ch, n, idx, json, grouped);
     free(idx); free(json); free(grouped);
     return ok;
@@ -192,7 +196,9 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
         /* Hand work to idle children. */
         for (int j = 0; j < jobs; j++) {
             slot *s = &slots[j];
-            if (s->nfly)
+            /* Keep a second batch queued behind the one running, so the
+             * child never waits while this process judges and writes. */
+            if (s->nfly && (s->solo_busy || s->nfly >= bsize || solo_head))
                 continue;
             int n = 0;
             if (solo_head) {

@@ -20,7 +20,6 @@ effects: joblib is imported by init(), never at import time.
 import ctypes
 import hashlib
 import json
-import mmap
 import os
 import pickle
 import sys
@@ -355,10 +354,40 @@ class _Joblib:
     pass
 
 
+def _stdlib_distutils():
+    """Load the standard library's distutils, here and in worker processes.
+
+    joblib 1.2 imports distutils only for a side effect on scikit-learn; with
+    Debian's setuptools shim that import loads setuptools and pkg_resources,
+    about half of joblib's import time in every process (this one and each
+    worker). Nothing joblib or NumPy do with memmaps depends on it. Where the
+    standard library has no distutils (Python >= 3.12), nothing changes.
+    """
+    if "distutils" in sys.modules:
+        return
+    hack = sys.modules.get("_distutils_hack")
+    finder = getattr(hack, "DISTUTILS_FINDER", None)
+    removed = finder is not None and finder in sys.meta_path
+    if removed:
+        sys.meta_path.remove(finder)
+    try:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import distutils  # noqa: F401
+        os.environ.setdefault("SETUPTOOLS_USE_DISTUTILS", "stdlib")
+    except ImportError:
+        pass
+    finally:
+        if removed:
+            sys.meta_path.insert(0, finder)
+
+
 def _import_joblib():
     global _jl
     if _jl is not None:
         return _jl
+    _stdlib_distutils()
     import joblib
     from joblib import Parallel, delayed
     from joblib import _memmapping_reducer as mr
@@ -529,15 +558,16 @@ def prepare(text, t0=None):
         m = build_backing(dt, backing, seed, path)
     except Exception as e:
         _unlink(path)
-        return _finished("invalid", f"backing: {_line(e)}", t0)
+        return _finished("invalid", f"backing: {e or type(e).__name__}", t0)
     a = m
     for i, op in enumerate(ops):
         try:
             a = apply_op(a, op)
         except Exception as e:
-            del m, a
+            m = a = None
             _unlink(path)
-            return _finished("invalid", f"ops[{i}].{op.get('op')}: {e}", t0)
+            return _finished("invalid", f"ops[{i}].{op.get('op')}: {e or type(e).__name__}", t0)
+    m = None
     p = Prepared()
     p.case = c
     p.transport = transport
@@ -550,8 +580,7 @@ def prepare(text, t0=None):
         p.parent, inside = observe(a, _state["detail"])
         p.file_before = file_facts(path)
     except Exception as e:
-        del m, a
-        p.a = None
+        a = p.a = None
         _unlink(path)
         return _finished("error", f"observe: {_line(e)}", t0, error_kind="build")
     write = (transport in SHARE and p.parent["backing"] is not None and inside
@@ -651,19 +680,26 @@ def _pool_processes(pool):
     return list(getattr(pool, "_pool", None) or ())
 
 
-def _mp_watchdog(pool, stop):
+def _mp_watchdog(par, stop):
     """Fail the pending jobs of a multiprocessing pool whose worker died.
 
     multiprocessing.Pool replaces a dead worker and waits forever for the
     task it lost; this turns the death into an exception in the caller.
+    The pool is the one par (a joblib.Parallel) creates for its call.
     """
-    known = set(_pool_processes(pool))
+    pool = None
+    known = set()
     while not stop.wait(0.05):
+        if pool is None:
+            pool = getattr(getattr(par, "_backend", None), "_pool", None)
+            if pool is None or not hasattr(pool, "_cache"):
+                pool = None
+                continue
         known.update(_pool_processes(pool))
         dead = [p for p in known if p.exitcode not in (None, 0)]
         if dead:
             err = _died(dead[0])
-            for job in list(getattr(pool, "_cache", {}).values()):
+            for job in list(pool._cache.values()):
                 try:
                     job._set(0, (False, err))
                 except Exception:
@@ -678,23 +714,20 @@ def _died(proc):
 
 
 def _dispatch_joblib(backend, preps):
+    """One joblib.Parallel call, as a user makes it, for all of preps."""
     jl = _import_joblib()
     tasks = [jl.delayed(receive)(p.a, p.meta) for p in preps]
+    par = jl.Parallel(n_jobs=_state["workers"], backend=backend)
     if backend == "loky":
-        return jl.Parallel(n_jobs=_state["workers"], backend="loky")(tasks)
-    par = _parallel("multiprocessing")
-    pool = getattr(getattr(par, "_backend", None), "_pool", None)
+        return par(tasks)   # loky itself reports a dead worker
     stop = threading.Event()
-    watch = None
-    if pool is not None and hasattr(pool, "_cache"):
-        watch = threading.Thread(target=_mp_watchdog, args=(pool, stop), daemon=True)
-        watch.start()
+    watch = threading.Thread(target=_mp_watchdog, args=(par, stop), daemon=True)
+    watch.start()
     try:
         return par(tasks)
     finally:
         stop.set()
-        if watch is not None:
-            watch.join()
+        watch.join()
 
 
 def _get_pool(kind):
@@ -790,7 +823,6 @@ def _probe_rebuild(p):
 
 def _run_group(transport, preps):
     """Send preps through one worker call: [(answer, seconds)], one per prep."""
-    t0 = time.perf_counter()
     res = [None] * len(preps)
     send = list(range(len(preps)))
     if len(preps) > 1 and transport in ("loky", "multiprocessing"):
@@ -801,8 +833,8 @@ def _run_group(transport, preps):
             if msg is None:
                 send.append(k)
             else:
-                res[k] = ({"error": "rebuild", "message": msg + " (rebuilding joblib's "
-                           "reduction in the parent; left out of the batched call)"},
+                res[k] = ({"error": "rebuild", "message": msg + " (raised rebuilding the "
+                           "reducer's output in the parent; left out of the batched call)"},
                           time.perf_counter() - t1)
     if not send:
         return res
@@ -921,6 +953,19 @@ def shutdown():
             ex = reusable_executor._executor
             if ex is not None:
                 ex.shutdown(wait=True, kill_workers=True)
+                # joblib 1.2 registers a temporary folder with loky's resource
+                # tracker for every Parallel call and forgets those it never
+                # created; unregister them so that the tracker does not warn
+                mgr = getattr(ex, "_temp_folder_manager", None)
+                if mgr is not None:
+                    mgr._unlink_temporary_resources()
+                    mgr._unregister_context()
+                # let its queues' semaphores be released now: the embedding
+                # process leaves with _exit, without finalizing Python
+                reusable_executor._executor = None
+                del ex
+                import gc
+                gc.collect()
         except Exception:
             pass
     _clean_joblib_tmp()

@@ -1,0 +1,404 @@
+"""Tests of the Python runner (harness/python/memlayout_runner.py) and of the
+reference reducer, on facts only: what the runner reports for cases whose
+outcome is known. Run: /usr/bin/python3 -m pytest -q tests/python
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNNER_DIR = ROOT / "harness" / "python"
+sys.path.insert(0, str(RUNNER_DIR))
+
+import memlayout_runner as runner  # noqa: E402
+import memlayout_reference as reference  # noqa: E402
+
+
+# ---- building cases (the canonical JSON of docs/case-format.md) ------------------
+
+def case(dtype="<f8", shape=(15,), order="C", offset=0, mode="r", source="raw", ops=(),
+         transport="reduce", seed=1):
+    return {"memlayout": 1, "dtype": dtype,
+            "backing": {"source": source, "shape": list(shape), "order": order,
+                        "offset": offset, "mode": mode},
+            "ops": list(ops), "transport": transport, "seed": seed}
+
+
+def reshape(shape, order="C"):
+    return {"op": "reshape", "shape": list(shape), "order": order}
+
+
+def slice_(axis, start, stop, step):
+    return {"op": "slice", "axis": axis, "start": start, "stop": stop, "step": step}
+
+
+def index(axis, i):
+    return {"op": "index", "axis": axis, "index": i}
+
+
+def transpose(axes=None):
+    return {"op": "transpose", "axes": None if axes is None else list(axes)}
+
+
+def broadcast(shape):
+    return {"op": "broadcast", "shape": list(shape)}
+
+
+def view(dtype):
+    return {"op": "view", "dtype": dtype}
+
+
+def ravel(order):
+    return {"op": "ravel", "order": order}
+
+
+def with_transport(c, transport):
+    return dict(c, transport=transport)
+
+
+PUBLIC_EXAMPLE = case(ops=[reshape((5, 3))])
+SHAPE_5X3 = case(shape=(5, 3))
+
+
+# ---- fixtures ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tmpdir():
+    base = "/dev/shm" if os.path.isdir("/dev/shm") else None
+    d = tempfile.mkdtemp(prefix="memlayout-test-", dir=base)
+    os.chmod(d, 0o700)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def options(tmpdir, **kw):
+    o = {"tmpdir": tmpdir, "reducer": "joblib", "workers": 2, "detail": False,
+         "fault": None, "python_path": []}
+    o.update(kw)
+    return json.dumps(o)
+
+
+@pytest.fixture(scope="module")
+def run(tmpdir):
+    """run(*cases) -> observations (dicts); the runner set up with joblib's reducer."""
+    runner.init(options(tmpdir))
+
+    def go(*cases):
+        return [json.loads(o) for o in runner.run_batch([json.dumps(c) for c in cases])]
+
+    yield go
+    runner.shutdown()
+
+
+@pytest.fixture
+def reference_reducer(run, tmpdir):
+    """The reference reducer patched into joblib for the duration of a test."""
+    runner.init(options(tmpdir, reducer="reference"))
+    yield run
+    runner.init(options(tmpdir))
+
+
+# ---- a small oracle for the "share" transports -------------------------------------
+
+def share_violations(r, mode):
+    """What a transport sharing the file failed to keep (empty: kept everything).
+
+    The checks of docs/oracle.md for the share class, or for the copy class
+    when the parent view is not memmap-backed.
+    """
+    assert r["status"] == "ok", r
+    p, c = r["parent"], r["child"]
+    bad = []
+    if p["shape"] != c["shape"]:
+        bad.append("shape")
+    if p["dtype"] != c["dtype"]:
+        bad.append("dtype")
+    if p["hash"] is None or p["hash"] != c["hash"]:
+        bad.append("data")
+    pb, cb = p["backing"], c["backing"]
+    if pb is None:
+        # a view op copied: joblib pickles the copy, which keeps its order
+        for k in ("c", "f"):
+            if p["flags"][k] and not c["flags"][k]:
+                bad.append("flags." + k)
+    else:
+        for k in ("c", "f", "aligned", "writeable"):
+            if p["flags"][k] != c["flags"][k]:
+                bad.append("flags." + k)
+        if 0 not in p["shape"] and any(n > 1 and s != t for n, s, t in
+                                       zip(p["shape"], p["strides"], c["strides"])):
+            bad.append("strides")
+        norm = {"w+": "r+"}
+        if (cb is None or cb["file"] != pb["file"] or cb["first"] != pb["first"]
+                or norm.get(cb["mode"], cb["mode"]) != norm.get(pb["mode"], pb["mode"])):
+            bad.append("backing")
+        if cb is not None and (cb["lo"] < 0 or cb["hi"] > cb["len"]):
+            bad.append("oob")
+        if r["write"] is not None and r["write"]["parent_sees"] != (mode in ("r+", "w+")):
+            bad.append("write")
+    f = r["file"]
+    if f["size_before"] != f["size_after"] or (
+            mode in ("r", "c") and f["hash_before"] != f["hash_after"]):
+        bad.append("file")
+    return bad
+
+
+def varied_cases():
+    """Layouts joblib 1.2.0 gets wrong and controls, for the reference reducer."""
+    st = [["x", "<i4"], ["y", ">f8"]]
+    return [
+        PUBLIC_EXAMPLE,
+        SHAPE_5X3,
+        case(shape=(10,), ops=[slice_(0, None, None, -1)]),                        # negative step
+        case(shape=(4, 5), ops=[slice_(1, None, None, -2)], offset=3),             # misaligned
+        case(shape=(4, 6), order="F", ops=[transpose(), slice_(0, 5, 1, -2)]),
+        case(shape=(3, 4, 5), ops=[transpose((2, 0, 1)), reshape((5, 12), "F")]),
+        case(shape=(4, 6), mode="r+", ops=[broadcast((2, 4, 6))]),                  # zero strides
+        case(shape=(0, 4), offset=8, ops=[index(1, 2)]),                           # size 0
+        case(shape=(4, 0), order="F", mode="r+", offset=8, ops=[transpose()]),
+        case(shape=(6,), mode="c", ops=[slice_(0, 3, 3, 1)]),                      # empty slice
+        case(dtype="<i8", shape=(3, 4), mode="c", offset=16, ops=[index(0, 1)]),   # copy on write
+        case(dtype="<u2", shape=(4, 5), mode="r+", ops=[slice_(1, None, None, 2)]),
+        case(dtype="<u2", shape=(4, 5), mode="r+", ops=[slice_(0, None, None, -1)]),
+        case(dtype="<f4", shape=(6, 2), mode="w+", offset=4, ops=[reshape((3, 4))]),
+        case(dtype=">f4", shape=(4, 6), source="npy", order="F", ops=[]),
+        case(dtype="<c16", shape=(3, 4), source="npy", order="C", mode="r+",
+             ops=[slice_(1, None, None, -1)]),
+        case(dtype="<f8", shape=(), source="npy", ops=[]),                          # 0-d
+        case(dtype=st, shape=(6,), mode="r+", ops=[slice_(0, None, None, 2)]),     # structured
+        case(dtype=st, shape=(2, 3), source="npy", order="F", ops=[transpose()]),
+        case(dtype="<f8", shape=(4, 6), ops=[view("<i4"), reshape((8, 6))]),
+        case(dtype="|b1", shape=(3, 16, 3), source="npy", order="F",
+             ops=[slice_(0, -1, 1, -2), reshape((1, 6, 1, 1, 8))]),
+        case(dtype=">u4", shape=(3, 6), order="F", ops=[reshape((6, 3)), slice_(1, -2, None, -3)]),
+    ]
+
+
+# ---- the public example -----------------------------------------------------------------
+
+@pytest.mark.parametrize("transport", ["reduce", "loky", "multiprocessing"])
+def test_public_example_arrives_fortran_ordered_and_scrambled_through_joblib(run, transport):
+    (r,) = run(with_transport(PUBLIC_EXAMPLE, transport))
+    assert r["status"] == "ok"
+    p, c = r["parent"], r["child"]
+    assert (p["flags"]["c"], p["flags"]["f"]) == (True, False)
+    assert (c["flags"]["c"], c["flags"]["f"]) == (False, True)
+    assert p["shape"] == c["shape"] == [5, 3]
+    assert p["strides"] == [24, 8] and c["strides"] == [8, 40]
+    assert p["hash"] is not None and c["hash"] is not None and p["hash"] != c["hash"]
+    assert c["backing"]["file"] == p["backing"]["file"]
+    assert r["file"]["hash_before"] == r["file"]["hash_after"]
+
+
+@pytest.mark.parametrize("transport", ["threading", "pickle5"])
+def test_public_example_keeps_data_and_flags_through_threading_and_pickle5(run, transport):
+    (r,) = run(with_transport(PUBLIC_EXAMPLE, transport))
+    assert r["status"] == "ok"
+    p, c = r["parent"], r["child"]
+    assert p["hash"] == c["hash"]
+    assert p["flags"]["c"] == c["flags"]["c"] and p["flags"]["f"] == c["flags"]["f"]
+    if transport == "threading":
+        assert c == p
+
+
+@pytest.mark.parametrize("transport", ["reduce", "loky"])
+def test_a_backing_created_with_shape_5x3_arrives_intact(run, transport):
+    (r,) = run(with_transport(SHAPE_5X3, transport))
+    assert share_violations(r, "r") == []
+
+
+# ---- the reference reducer -------------------------------------------------------------
+
+def test_the_reference_transport_keeps_everything_on_varied_layouts(run):
+    cases = [with_transport(c, "reference") for c in varied_cases()]
+    for c, r in zip(cases, run(*cases)):
+        assert share_violations(r, c["backing"]["mode"]) == [], (c, r)
+
+
+@pytest.mark.parametrize("transport", ["loky", "multiprocessing", "reduce"])
+def test_the_reference_reducer_patched_into_joblib_keeps_everything(reference_reducer, transport):
+    cases = [with_transport(c, transport) for c in varied_cases()]
+    for c, r in zip(cases, reference_reducer(*cases)):
+        assert share_violations(r, c["backing"]["mode"]) == [], (c, r)
+
+
+def test_a_write_through_r_plus_reaches_the_parent_and_one_through_c_does_not(run):
+    rplus = case(dtype="<u2", shape=(4, 5), mode="r+", ops=[slice_(1, None, None, 2)],
+                 transport="reference")
+    cow = case(dtype="<i8", shape=(3, 4), mode="c", offset=16, ops=[index(0, 1)],
+               transport="reference")
+    wplus = case(dtype="<f4", shape=(6, 2), mode="w+", ops=[], transport="loky")
+    r1, r2, r3 = run(rplus, cow, wplus)
+    assert r1["write"] == {"parent_sees": True}
+    assert r1["file"]["hash_before"] != r1["file"]["hash_after"]
+    assert r2["write"] == {"parent_sees": False}
+    assert r2["file"]["hash_before"] == r2["file"]["hash_after"]
+    assert r3["write"] == {"parent_sees": True}
+    assert r3["child"]["backing"]["mode"] == "r+"
+
+
+def test_the_reference_reducer_rebuilds_an_empty_view_past_the_end_of_its_file(tmpdir):
+    path = os.path.join(tmpdir, "empty.dat")
+    with open(path, "wb") as f:
+        f.write(b"\0" * 8)
+    m = np.memmap(path, dtype="<i2", mode="r+", offset=8, shape=(0, 4), order="F")
+    a = m.T[2:, :]
+    # the empty view's pointer lies past the end of the file
+    assert a.__array_interface__["data"][0] > m.__array_interface__["data"][0]
+    fn, args = reference.reduce(a)
+    b = fn(*args)
+    assert b.shape == a.shape and b.dtype == a.dtype
+    assert os.path.getsize(path) == 8   # joblib's r+ rebuild grows the file here
+    del m, a, b
+    os.unlink(path)
+
+
+def test_the_reference_copy_keeps_a_big_endian_dtype_that_pickle_loses():
+    a = np.arange(18, dtype=">u4").reshape(6, 3)[:, ::-2]
+    plain = runner.pickle.loads(runner.pickle.dumps(a, protocol=5))
+    assert plain.dtype.str == "<u4"   # NumPy 1.24 swaps non-contiguous arrays to native
+    fn, args = reference.reduce(a)
+    b = fn(*args)
+    assert b.dtype.str == ">u4" and b.tobytes() == np.ascontiguousarray(a).tobytes()
+
+
+# ---- joblib 1.2.0's facts ----------------------------------------------------------------
+
+def test_a_negative_step_slice_through_joblib_reduce_leaves_its_mapping_and_is_not_read(run):
+    (r,) = run(case(shape=(10,), ops=[slice_(0, None, None, -1)]))
+    assert r["status"] == "ok"
+    p, c = r["parent"], r["child"]
+    pb, cb = p["backing"], c["backing"]
+    assert p["strides"] == c["strides"] == [-8]
+    assert pb["first"] == 72 and (pb["lo"], pb["hi"]) == (0, 80)
+    # joblib starts the rebuilt view at the view's lowest byte: element [0] at
+    # file offset 0, and the view runs 72 bytes before its mapping
+    assert cb["first"] == pb["offset"] + pb["lo"] == 0
+    assert cb["lo"] < 0 or cb["hi"] > cb["len"]
+    assert (cb["lo"], cb["hi"], cb["len"]) == (-72, 8, 80)
+    assert c["hash"] is None
+
+
+def test_a_read_only_broadcast_arrives_writeable_through_joblib(run):
+    (r,) = run(case(shape=(4, 6), mode="c", ops=[broadcast((2, 4, 6))]))
+    assert r["parent"]["flags"]["writeable"] is False
+    assert r["child"]["flags"]["writeable"] is True
+    assert r["parent"]["hash"] == r["child"]["hash"]
+
+
+def test_an_empty_view_past_the_end_of_its_file_fails_to_rebuild_through_joblib(run):
+    (r,) = run(case(dtype=">i4", shape=(21, 0), offset=8, ops=[index(0, -2), ravel("C")]))
+    assert r["status"] == "error" and r["error_kind"] == "rebuild"
+    assert "mmap length is greater than file size" in r["message"]
+
+
+def test_a_rebuild_error_in_a_loky_batch_is_attributed_to_its_own_case(run):
+    bad = case(dtype=">i4", shape=(21, 0), offset=8, ops=[index(0, -2), ravel("C")],
+               transport="loky", seed=9)
+    good = [with_transport(dict(SHAPE_5X3, seed=s), "loky") for s in (2, 3, 4)]
+    rs = run(good[0], bad, good[1], good[2])
+    assert [r["status"] for r in rs] == ["ok", "error", "ok", "ok"]
+    assert rs[1]["error_kind"] == "rebuild"
+
+
+# ---- invalid cases -------------------------------------------------------------------------
+
+def test_an_op_numpy_refuses_makes_the_case_invalid_naming_the_op(run):
+    r1, r2 = run(case(shape=(4, 6), ops=[slice_(1, None, None, 2), view("<f4")]),
+                 case(ops=[reshape((4, 4))]))
+    assert r1["status"] == "invalid" and r1["message"].startswith("ops[1].view: ")
+    assert r2["status"] == "invalid" and r2["message"].startswith("ops[0].reshape: ")
+    assert "\n" not in r1["message"]
+
+
+def test_the_runner_removes_every_backing_file(run, tmpdir):
+    run(PUBLIC_EXAMPLE, with_transport(PUBLIC_EXAMPLE, "loky"), case(ops=[reshape((4, 4))]))
+    assert [f for f in os.listdir(tmpdir) if f != "joblib"] == []
+
+
+# ---- worker transports that copy ---------------------------------------------------------
+
+def test_spawn_and_forkserver_pools_copy_the_data_and_keep_the_order(run):
+    c = case(shape=(4, 6), order="F", source="npy")
+    r1, r2 = run(with_transport(c, "pool-spawn"), with_transport(c, "pool-forkserver"))
+    for r in (r1, r2):
+        assert r["status"] == "ok"
+        assert r["child"]["hash"] == r["parent"]["hash"]
+        assert r["child"]["flags"]["f"] and r["child"]["backing"] is None
+
+
+# ---- faults ------------------------------------------------------------------------------
+
+def run_isolated(tmpdir, fault, cases, timeout=120):
+    """Runs cases in a fresh interpreter with a fault injected; returns (rc, results)."""
+    script = textwrap.dedent("""
+        import json, sys
+        sys.path.insert(0, sys.argv[1])
+        import memlayout_runner as r
+        r.init(sys.argv[2])
+        out = r.run_batch(json.loads(sys.argv[3]))
+        print(json.dumps([json.loads(o) for o in out]), flush=True)
+        r.shutdown()
+    """)
+    sub = tempfile.mkdtemp(dir=tmpdir)
+    try:
+        p = subprocess.run([sys.executable, "-c", script, str(RUNNER_DIR),
+                            options(sub, fault=fault), json.dumps([json.dumps(c) for c in cases])],
+                           capture_output=True, text=True, timeout=timeout)
+        results = json.loads(p.stdout) if p.returncode == 0 else None
+        return p.returncode, results
+    finally:
+        shutil.rmtree(sub, ignore_errors=True)
+
+
+def test_a_crashing_loky_worker_is_error_crash_for_that_case_only(tmpdir):
+    cases = [with_transport(dict(PUBLIC_EXAMPLE, seed=s), "loky") for s in (5, 6, 7, 8)]
+    rc, rs = run_isolated(tmpdir, "crash:7", cases)
+    assert rc == 0
+    assert [r["status"] for r in rs] == ["ok", "ok", "error", "ok"]
+    assert rs[2]["error_kind"] == "crash"
+    assert "\n" not in rs[2]["message"]
+
+
+def test_a_crash_in_process_kills_the_process_running_the_case(tmpdir):
+    rc, _ = run_isolated(tmpdir, "crash:7", [dict(PUBLIC_EXAMPLE, seed=7)])
+    assert rc == -11
+
+
+def test_a_hang_in_process_never_answers(tmpdir):
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_isolated(tmpdir, "hang:3", [dict(PUBLIC_EXAMPLE, seed=3)], timeout=3)
+
+
+# ---- versions ------------------------------------------------------------------------------
+
+def test_versions_name_python_numpy_joblib_and_the_interpreter(run):
+    import joblib
+    v = json.loads(runner.versions())
+    assert set(v) == {"python", "numpy", "joblib", "numpy_path", "joblib_path", "executable"}
+    assert v["numpy"] == np.__version__ and v["joblib"] == joblib.__version__
+    assert v["python"] == "%d.%d.%d" % sys.version_info[:3]
+    assert os.path.isdir(v["numpy_path"]) and os.path.isdir(v["joblib_path"])
+    assert os.path.exists(v["executable"])
+
+
+def test_init_makes_the_runner_importable_by_workers(run, tmpdir):
+    runner.init(options(tmpdir))
+    assert str(RUNNER_DIR) in os.environ["PYTHONPATH"].split(os.pathsep)
+    assert os.environ["JOBLIB_TEMP_FOLDER"].startswith(tmpdir)
+
+
+def test_the_small_oracle_above_sees_joblibs_failures_on_the_same_layouts(run):
+    cases = varied_cases()
+    failed = [bool(share_violations(r, c["backing"]["mode"]))
+              for c, r in zip(cases, run(*cases)) if r["status"] == "ok"]
+    assert sum(failed) >= 8
