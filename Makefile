@@ -31,7 +31,7 @@ LIB_OBJ   := $(LIB_SRC:harness/%.c=$(BUILD)/harness/%.o)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e bench clean
+.PHONY: all deps run test bench browser-test regress clean
 all: $(BUILD)/memlayout $(TEST_BIN)
 
 deps:
@@ -56,6 +56,12 @@ run: deps all
 
 test: deps all
 	BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
+
+browser-test: deps all
+	BUILD=$(BUILD) sh ci/browser-test.sh
+
+regress: deps all
+	BUILD=$(BUILD) sh ci/regress.sh
 
 bench: deps all
 	BUILD=$(BUILD) sh ci/bench.sh

@@ -227,7 +227,8 @@ int ml_list_cases(const char *path, char ***out, char *err, size_t errlen)
         free(sv.v);
         return -1;
     }
-    qsort(sv.v, sv.n, sizeof *sv.v, cmp_str);
+    if (sv.n)
+        qsort(sv.v, sv.n, sizeof *sv.v, cmp_str);
     *out = sv.v;
     return sv.n;
 }

@@ -5,6 +5,7 @@
 #include "fsutil.h"
 #include "gen.h"
 #include "oracle.h"
+#include "report.h"
 #include "sup.h"
 #include "triage.h"
 
@@ -137,11 +138,13 @@ static void run_done(void *vctx, const ml_outcome *o)
     ops_list(&o->c, ops, sizeof ops);
     fprintf(rc->results,
             "{\"id\":%llu,\"transport\":\"%s\",\"verdict\":\"%s\",\"ndim\":%d,\"order\":\"%c\","
-            "\"source\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"ops\":\"%s\",\"seconds\":%.6f}\n",
+            "\"source\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"ops\":\"%s\",\"seconds\":%.6f,"
+            "\"t\":%.3f,\"view_ndim\":%d,\"layout\":\"%s\",\"child\":\"%s\"}\n",
             (unsigned long long)o->id, ml_transport_name(o->c.transport), vs, o->c.ndim,
             o->c.order, o->c.source == ML_SRC_NPY ? "npy" : "raw", ml_mode_name(o->c.mode),
             o->c.dtype.nfields ? "structured" : ml_scalar_str(&o->c.dtype.scalar, dt), ops,
-            o->r.seconds);
+            o->r.seconds, now_s() - rc->start, o->r.parent.present ? o->r.parent.ndim : -1,
+            ml_report_layout_class(&o->r.parent, true), ml_report_layout_class(&o->r.child, false));
 }
 
 static void run_tick(void *vctx)
@@ -184,6 +187,7 @@ static void write_summary(run_ctx *rc, ml_campaign *cp, int argc, char **argv, d
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)rc->seed);
     cJSON_AddStringToObject(s, "seed", seed);
+    cJSON_AddNumberToObject(s, "started", (double)time(NULL) - elapsed);
     cJSON_AddNumberToObject(s, "seconds", elapsed);
     uint64_t total = rc->counts[0] + rc->counts[1] + rc->counts[2] + rc->counts[3];
     cJSON_AddNumberToObject(s, "cases", (double)total);
@@ -235,6 +239,8 @@ static const char run_help[] =
     "      --max-ndim N     most backing dims generated (default 6, at most 32)\n"
     "      --no-minimize    skip minimizing each distinct bug at the end (by default\n"
     "                       at most 300 cases or 10 s a bug, into OUT/triage.json, OUT/bugs/)\n"
+    "      --report FILE    HTML report written at the end (default: OUT/report.html with\n"
+    "                       --out, else reports/run-SEED/index.html; none: no report)\n"
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
@@ -248,14 +254,15 @@ static int cmd_run(int argc, char **argv)
     memset(&rc, 0, sizeof rc);
     bool have_seed = false, minimize = true;
     double seconds = 0;
-    enum { OPT_NO_MINIMIZE = 2100 };
-    const char *out = NULL;
+    enum { OPT_NO_MINIMIZE = 2100, OPT_REPORT };
+    const char *out = NULL, *report = NULL;
     rc.gen.transports = 1u << ML_T_REDUCE;
     static const struct option lo[] = {
         {"seed", required_argument, 0, 's'}, {"cases", required_argument, 0, 'n'},
         {"time", required_argument, 0, 't'}, {"transport", required_argument, 0, 'T'},
         {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, ML_OPT_MAX_OPS},
         {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, {"no-minimize", no_argument, 0, OPT_NO_MINIMIZE},
+        {"report", required_argument, 0, OPT_REPORT},
         ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
@@ -270,6 +277,7 @@ static int cmd_run(int argc, char **argv)
         case ML_OPT_MAX_OPS: rc.gen.max_ops = (int)ml_cli_int("run", "--max-ops", optarg, 0, ML_MAX_OPS); break;
         case ML_OPT_MAX_NDIM: rc.gen.max_ndim = (int)ml_cli_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
         case OPT_NO_MINIMIZE: minimize = false; break;
+        case OPT_REPORT: report = optarg; break;
         case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
         default: fputs(run_help, stderr); return ML_EXIT_USAGE;
         }
@@ -374,6 +382,14 @@ static int cmd_run(int argc, char **argv)
     if (triaged)
         printf("%d distinct bug%s, minimized: %s/triage.json, %s/bugs/ (memlayout triage %s lists them)\n",
                ml_bugs_count(rc.bugs), ml_bugs_count(rc.bugs) == 1 ? "" : "s", out, out, out);
+    /* after triage: the report shows its minimized cases; its failure leaves the exit status alone */
+    char defreport[4096];
+    if (!report && out != defout) {
+        snprintf(defreport, sizeof defreport, "%s/report.html", out);
+        report = defreport;
+    }
+    if (!report || strcmp(report, "none"))
+        ml_report_after_run(out, report, false);
     ml_bugs_free(rc.bugs);
     free(cp.versions);
     for (int i = 0; i < rc.nverdicts; i++)
@@ -686,6 +702,7 @@ static const char main_help[] =
     "  repro     standalone Python reproducer for a case (exits 1 while the bug is there)\n"
     "  ci        regression job against corpus baselines (JUnit, SARIF)\n"
     "  matrix    replay cases in several environments: cases x environments\n"
+    "  report    HTML report of a run, fuzzing session, ci or matrix results\n"
     "\n"
     "  memlayout COMMAND --help   options of a command\n"
     "  memlayout --version        versions of memlayout, Python, NumPy, joblib\n";
@@ -709,6 +726,8 @@ int main(int argc, char **argv)
         return cmd_replay(argc - 1, argv + 1);
     if (!strcmp(cmd, "gen"))
         return cmd_gen(argc - 1, argv + 1);
+    if (!strcmp(cmd, "report"))
+        return ml_cmd_report(argc - 1, argv + 1);
     if (!strcmp(cmd, "minimize"))
         return ml_cmd_minimize(argc - 1, argv + 1);
     if (!strcmp(cmd, "triage"))
