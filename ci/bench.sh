@@ -21,26 +21,26 @@ echo "memlayout bench: $("$ML" --version | tr '\n' ' ')"
 # 1. memlayout run through reduce vs a plain Python loop, same cases, one core.
 t0=$(now); taskset -c 0 "$PY" ci/bench_plain.py "$work/cases.jsonl" >"$work/plain.out"; t1=$(now)
 plain=$(rate "$N" "$(secs "$t0" "$t1")")
-t0=$(now); taskset -c 0 "$ML" run --seed 42 --cases "$N" -T reduce -q --out "$work/r1" >/dev/null || true; t1=$(now)
+t0=$(now); taskset -c 0 "$ML" run --seed 42 --cases "$N" -T reduce -q --no-minimize --report none --out "$work/r1" >/dev/null || true; t1=$(now)
 mine=$(rate "$N" "$(secs "$t0" "$t1")")
 echo "reduce, one core:    memlayout $mine cases/s, plain Python loop $plain cases/s, ratio $(awk -v a="$mine" -v b="$plain" 'BEGIN{printf "%.2f", a/b}') (target >= 0.8)"
 echo "  (both timed from process start; $(cat "$work/plain.out"))"
 
 # 2. loky with 2 workers, many cases per Parallel call.
 L=${BENCH_LOKY:-5000}
-t0=$(now); "$ML" run --seed 43 --cases "$L" -T loky --batch 1000 -q --out "$work/r2" >/dev/null || true; t1=$(now)
+t0=$(now); "$ML" run --seed 43 --cases "$L" -T loky --batch 1000 -q --no-minimize --report none --out "$work/r2" >/dev/null || true; t1=$(now)
 echo "loky, 2 workers:     $(rate "$L" "$(secs "$t0" "$t1")") cases/s over $L cases incl. start-up (target >= 500)"
 
 # 3. process start to first case.
 best=9
 for i in 1 2 3; do
-    t0=$(now); "$ML" run --seed 44 --cases 1 -T reduce -q --out "$work/r3" >/dev/null || true; t1=$(now)
+    t0=$(now); "$ML" run --seed 44 --cases 1 -T reduce -q --no-minimize --report none --out "$work/r3" >/dev/null || true; t1=$(now)
     best=$(awk -v a="$best" -v b="$(secs "$t0" "$t1")" 'BEGIN{print (b < a) ? b : a}')
 done
 echo "start to first case: ${best} s, whole run of one case, best of 3 (target <= 0.5)"
 
 # 4. memory and open files over a long campaign.
-"$ML" run --seed 45 --cases "$BIG" -T reduce -q --out "$work/r4" >/dev/null &
+"$ML" run --seed 45 --cases "$BIG" -T reduce -q --no-minimize --report none --out "$work/r4" >/dev/null &
 pid=$!
 "$PY" ci/bench_monitor.py $pid "$work/r4/results.jsonl" "$BIG" >"$work/mon.json"
 wait $pid || true
