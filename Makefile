@@ -65,6 +65,9 @@ regress: deps all
 
 bench: deps all
 	BUILD=$(BUILD) sh ci/bench.sh
+	BIN=build/fuzz BUILD=$(BUILD) sh fuzz/bench.sh
 
 clean:
 	rm -rf build
+
+include fuzz/fuzz.mk

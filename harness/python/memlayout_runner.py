@@ -563,6 +563,10 @@ def prepare(text, t0=None):
     for i, op in enumerate(ops):
         try:
             a = apply_op(a, op)
+            if not isinstance(a, np.ndarray):
+                # indexing away the last dim yields a NumPy scalar (np.void for
+                # a structured dtype): no array, no memory layout to send
+                raise ValueError(f"the result is a NumPy scalar ({type(a).__name__}), not an array")
         except Exception as e:
             m = a = None
             _unlink(path)

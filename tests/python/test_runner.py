@@ -320,6 +320,12 @@ def test_an_op_numpy_refuses_makes_the_case_invalid_naming_the_op(run):
     assert "\n" not in r1["message"]
 
 
+def test_indexing_down_to_a_numpy_scalar_makes_the_case_invalid(run):
+    (r,) = run(with_transport(case(dtype=[["a", "<i4"], ["b", ">f8"]], shape=(3,), ops=[index(0, 1)]),
+                              "threading"))
+    assert r["status"] == "invalid" and r["message"].startswith("ops[0].index: ")
+
+
 def test_the_runner_removes_every_backing_file(run, tmpdir):
     run(PUBLIC_EXAMPLE, with_transport(PUBLIC_EXAMPLE, "loky"), case(ops=[reshape((4, 4))]))
     assert [f for f in os.listdir(tmpdir) if f != "joblib"] == []

@@ -1,0 +1,51 @@
+#!/bin/sh
+# `make corpus-min`: distils a session's corpus (and the seeds) to the inputs
+# that keep all its coverage, layout features included: libFuzzer -merge=1,
+# or afl-cmin over every AFL++ instance's queue. The result lands in
+# WORK/corpus-min; copy what is worth keeping into corpus/ by hand.
+#
+# usage: fuzz/corpus-min.sh libfuzzer|afl TARGET
+# env:   BIN, FUZZ_WORK (out/fuzz), SEEDS (corpus/seed)
+set -eu
+LC_ALL=C
+export LC_ALL
+engine=${1:?usage: fuzz/corpus-min.sh libfuzzer|afl TARGET}
+target=${2:?usage: fuzz/corpus-min.sh libfuzzer|afl TARGET}
+root=$(pwd)
+BIN=$(cd "${BIN:?}" && pwd)
+FUZZ_WORK=${FUZZ_WORK:-out/fuzz}
+SEEDS=$(cd "${SEEDS:-corpus/seed}" && pwd)
+case $engine in
+libfuzzer) work=$FUZZ_WORK/$target ;;
+afl) work=$FUZZ_WORK/afl/$target ;;
+*) echo "fuzz/corpus-min.sh: unknown engine $engine" >&2; exit 2 ;;
+esac
+mkdir -p "$work/corpus" "$work/findings" "$work/tmp"
+work=$(cd "$work" && pwd)
+export TMPDIR="$work/tmp" MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" MLF_QUIET=1
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0:symbolize=0"
+rm -rf "$work/corpus-min"
+mkdir -p "$work/corpus-min"
+if [ "$engine" = libfuzzer ]; then
+    before=$(ls "$work/corpus" "$SEEDS" | wc -l)
+    "$BIN/$target" -merge=1 -timeout=30 "$work/corpus-min" "$work/corpus" "$SEEDS" >"$work/merge.log" 2>&1 || {
+        tail -20 "$work/merge.log" >&2
+        exit 1
+    }
+else
+    all="$work/cmin-in"
+    rm -rf "$all"
+    mkdir -p "$all"
+    cp "$SEEDS"/* "$all"/
+    for q in "$work"/sync/*/queue; do
+        [ -d "$q" ] && find "$q" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$all"/ \;
+    done
+    before=$(ls "$all" | wc -l)
+    afl-cmin -i "$all" -o "$work/corpus-min" -m none -t 5000 -- "$BIN/$target" \
+        >"$work/cmin.log" 2>&1 || {
+        tail -20 "$work/cmin.log" >&2
+        exit 1
+    }
+    rm -rf "$all"
+fi
+echo "corpus-min: $target ($engine): $before inputs -> $(ls "$work/corpus-min" | wc -l) in $work/corpus-min"

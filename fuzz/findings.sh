@@ -1,0 +1,125 @@
+#!/bin/sh
+# Lists the distinct findings of a fuzz session and confirms each through a
+# real process: the minimized case is replayed by the memlayout CLI (its own
+# supervised Python child) through the transports the in-process one stands
+# for: reduce -> loky and multiprocessing (the pools that call that reducer),
+# reference -> the same with --reducer reference, others -> themselves (plus
+# the worker transport the input asked for, if any). A finding is CONFIRMED
+# when a real process fails the same case; "in-process only" otherwise.
+#
+# usage: fuzz/findings.sh WORKDIR     (WORKDIR/findings from MLF_FINDINGS,
+#                                      WORKDIR/artifacts from libFuzzer)
+# env:   ML (memlayout binary, default build/release/memlayout)
+# Writes WORKDIR/findings/summary.txt; exit 0 (findings are the product).
+set -u
+LC_ALL=C
+export LC_ALL
+ML=${ML:-build/release/memlayout}
+dir=${1:?usage: fuzz/findings.sh WORKDIR}
+fd="$dir/findings"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+transport_of() { sed -n 's/.*"transport":"\([^"]*\)".*/\1/p' "$1"; }
+
+confirm_set() {   # confirm_set MINIMIZED ORIG -> "transports|reducer"
+    t=$(transport_of "$1")
+    o=$(transport_of "$2" 2>/dev/null)
+    case $t in
+    reduce) s="loky,multiprocessing"; r=joblib ;;
+    reference) s="loky,multiprocessing"; r=reference ;;
+    *) s=$t; r=joblib ;;
+    esac
+    case $o in
+    loky|multiprocessing|pool-spawn|pool-forkserver)
+        case ",$s," in *",$o,"*) ;; *) s="$s,$o" ;; esac ;;
+    esac
+    echo "$s|$r"
+}
+
+n=0
+if [ -d "$fd" ]; then
+    for f in "$fd"/*.json; do
+        [ -e "$f" ] || continue
+        case $f in *.orig.json) continue ;; esac
+        n=$((n + 1))
+        key=$(confirm_set "$f" "${f%.json}.orig.json")
+        echo "$f" >>"$tmp/group.$(echo "$key" | tr ',|' '_-')"
+        echo "$key" >"$tmp/key.$(echo "$key" | tr ',|' '_-')"
+    done
+fi
+# Crash files without a case beside them: the process itself died (a finding
+# aborted on with STOP=1 leaves crash-<sha1>.json next to its crash file).
+faults() {
+    for a in "$dir"/artifacts/crash-* "$dir"/artifacts/timeout-* "$dir"/artifacts/oom-*; do
+        case $a in *.json) continue ;; esac
+        [ -e "$a" ] && [ ! -e "$a.json" ] && echo "$a"
+    done
+}
+crashes=$(faults | wc -l)
+afl_crashes=$(ls "$dir"/sync/*/crashes/id:* 2>/dev/null | wc -l)
+
+# One CLI run per set of confirming transports: pools start once per group.
+for g in "$tmp"/group.*; do
+    [ -e "$g" ] || continue
+    key=$(cat "$tmp/key.${g##*/group.}")
+    set -- $(echo "$key" | tr '|' ' ')
+    xargs "$ML" replay -q --timeout 30 -T "$1" --reducer "$2" <"$g" >>"$tmp/replay.out" 2>>"$tmp/replay.err"
+done
+
+sig_of() {   # the signature the fuzzer logged for this file
+    b=$(basename "$1" .json)
+    awk -F'\t' -v b="$b" '$7 == b { print $6; exit }' "$fd/log.tsv" 2>/dev/null
+}
+
+mkdir -p "$fd"
+for f in "$fd"/*.json; do
+    [ -e "$f" ] || continue
+    case $f in *.orig.json) continue ;; esac
+    sig=$(sig_of "$f")
+    printf '%s\t%s\n' "${sig:-$(basename "$f")}" "$f"
+done | sort >"$tmp/list"
+
+# One row per stored variant: class, structure, status, real-process verdicts, file, size.
+tab=$(printf '\t')
+while IFS="$tab" read -r sig f; do
+    verdicts=$(grep -F "$f [" "$tmp/replay.out" 2>/dev/null | sed 's/^.* \[\([^]]*\)\]: \(.*\)$/\1: \2/' | tr '\n' ' ')
+    if echo "$verdicts" | grep -Eq ': (fail|error):'; then status=CONFIRMED; else status="in-process only"; fi
+    class=$(echo "$sig" | sed 's/ | .*//')
+    structure=$(echo "$sig" | sed -n 's/^.* | //p')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$class" "${structure:--}" "$status" "${verdicts:-no verdict}" "$f" "$(wc -c <"$f")"
+done <"$tmp/list" >"$tmp/rows"
+
+# A bug is a signature class; it is CONFIRMED when a real process fails one of
+# its minimized variants. Shown with its smallest variant.
+{
+    awk -F'\t' -v dir="$fd" -v n="$n" '
+        !($1 in cls) { order[++nb] = $1 }
+        { cls[$1]++; if ($3 == "CONFIRMED") conf[$1]++
+          if (!($1 in best) || $6 + 0 < size[$1] + 0) { best[$1] = $5; size[$1] = $6; real[$1] = $4 }
+          vars[$1] = vars[$1] (vars[$1] == "" ? "" : "; ") $2 }
+        END {
+          nc = 0
+          for (i = 1; i <= nb; i++) if (conf[order[i]]) nc++
+          printf "memlayout fuzz findings in %s: %d distinct bugs (%d minimized variants), %d confirmed through a real process\n", dir, nb, n, nc
+          for (i = 1; i <= nb; i++) {
+            c = order[i]
+            printf "%-16s %s  (%d variant%s, %d confirmed)\n", (conf[c] ? "CONFIRMED" : "in-process only"), c, cls[c], (cls[c] > 1 ? "s" : ""), conf[c] + 0
+            json = ""
+            getline json < best[c]
+            close(best[c])
+            printf "    smallest: %s\n    %s\n", best[c], json
+            printf "    real process: %s\n", real[c]
+            printf "    variants: %s\n", vars[c]
+          }
+        }' "$tmp/rows"
+    if [ "$crashes" -gt 0 ] || [ "$afl_crashes" -gt 0 ]; then
+        echo "crashes of the fuzzed process itself (a fault in NumPy/joblib or the harness): $crashes libFuzzer, $afl_crashes AFL++"
+        { faults; ls "$dir"/sync/*/crashes/id:* 2>/dev/null; } | sed 's/^/  /'
+    fi
+    if [ -s "$tmp/replay.err" ]; then
+        echo "replay errors:"
+        sed 's/^/  /' "$tmp/replay.err"
+    fi
+} | tee "$fd/summary.txt"
+exit 0

@@ -1,0 +1,225 @@
+/* Shared set-up of the fuzz targets: options from the environment, the two
+ * front doors (JSON and bytes), counters, SHA-1 for crash-file names. No
+ * Python here: case_parse links this file alone. */
+#include "fuzz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static mlf_config cfg;
+static mlf_stats stats;
+static bool inited;
+
+double mlf_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+mlf_config *mlf_cfg(void)
+{
+    return &cfg;
+}
+
+mlf_stats *mlf_stats_get(void)
+{
+    return &stats;
+}
+
+void mlf_harness_bug(const char *what, const char *detail)
+{
+    fprintf(stderr, "memlayout-fuzz: HARNESS BUG: %s: %s\n", what, detail ? detail : "");
+    fflush(stderr);
+    abort();
+}
+
+static const char *env(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : dflt;
+}
+
+/* "reduce,pickle5" -> mask; unknown names are a configuration error. */
+static uint32_t transports_from(const char *list)
+{
+    uint32_t mask = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        ml_transport tr;
+        if (!strcmp(t, "in-process")) {
+            for (int i = 0; i < ML_T_COUNT; i++)
+                if (ml_transport_in_process((ml_transport)i))
+                    mask |= 1u << i;
+        } else if (ml_transport_from_name(t, &tr)) {
+            mask |= 1u << tr;
+        } else {
+            mlf_harness_bug("MLF_TRANSPORTS: unknown transport", t);
+        }
+    }
+    return mask;
+}
+
+static unsigned feedback_from(const char *s)
+{
+    if (!strcmp(s, "none"))
+        return 0;
+    if (!strcmp(s, "layout"))
+        return MLF_FB_LAYOUT;
+    if (!strcmp(s, "python"))
+        return MLF_FB_PYTHON;
+    if (!strcmp(s, "all") || !strcmp(s, "layout,python") || !strcmp(s, "python,layout"))
+        return MLF_FB_LAYOUT | MLF_FB_PYTHON;
+    mlf_harness_bug("MLF_FEEDBACK: expected none, layout, python or all", s);
+}
+
+static void print_stats(void)
+{
+    uint64_t lay = 0, arcs = 0;
+    mlf_feedback_counts(&lay, &arcs);
+    if (cfg.quiet || !stats.inputs)
+        return;
+    fprintf(stderr,
+            "memlayout-fuzz: %s: %llu inputs in %.1f s, %llu rejected, %llu invalid, %llu findings "
+            "(%llu distinct, %llu minimized), layout features %llu, python arcs %llu\n",
+            cfg.target, (unsigned long long)stats.inputs, mlf_now() - stats.start,
+            (unsigned long long)stats.rejected, (unsigned long long)stats.invalid,
+            (unsigned long long)stats.findings, (unsigned long long)stats.distinct,
+            (unsigned long long)stats.minimized, (unsigned long long)lay,
+            (unsigned long long)arcs);
+}
+
+void mlf_init(const char *target, int *argc, char ***argv)
+{
+    if (inited)
+        return;
+    inited = true;
+    cfg.target = target;
+    stats.start = mlf_now();
+    const char *mode = env("MLF_ON_FINDING", "abort");
+    if (!strcmp(mode, "store"))
+        cfg.on_finding = MLF_FINDING_STORE;
+    else if (!strcmp(mode, "report"))
+        cfg.on_finding = MLF_FINDING_REPORT;
+    else if (!strcmp(mode, "abort"))
+        cfg.on_finding = MLF_FINDING_ABORT;
+    else
+        mlf_harness_bug("MLF_ON_FINDING: expected abort, store or report", mode);
+    cfg.feedback = feedback_from(env("MLF_FEEDBACK", "layout"));
+    long long cap = atoll(env("MLF_MAX_BYTES", "0"));
+    cfg.lim.max_bytes = cap > 0 ? (uint64_t)cap : MLF_FUZZ_MAX_DATA;
+    cfg.gen.transports = transports_from(env("MLF_TRANSPORTS", "reduce"));
+    cfg.gen.max_bytes = cfg.lim.max_bytes;
+    cfg.minimize = strcmp(env("MLF_MINIMIZE", "1"), "0") != 0;
+    cfg.findings = env("MLF_FINDINGS", "findings");
+    cfg.findings_set = getenv("MLF_FINDINGS") != NULL;
+    cfg.quiet = strcmp(env("MLF_QUIET", "0"), "0") != 0;
+    snprintf(cfg.artifact_prefix, sizeof cfg.artifact_prefix, "./");
+    for (int i = 1; argc && argv && i < *argc; i++) {
+        const char *a = (*argv)[i];
+        if (!strncmp(a, "-artifact_prefix=", 17))
+            snprintf(cfg.artifact_prefix, sizeof cfg.artifact_prefix, "%s", a + 17);
+    }
+    atexit(print_stats);
+}
+
+bool mlf_parse_case(const uint8_t *data, size_t size, ml_case *c)
+{
+    char err[ML_ERR_MAX];
+    stats.inputs++;
+    if (size > MLF_MAX_JSON || !ml_case_parse((const char *)data, size, &cfg.lim, c, err, sizeof err)) {
+        stats.rejected++;
+        return false;
+    }
+    return true;
+}
+
+void mlf_decode_case(const uint8_t *data, size_t size, ml_case *c)
+{
+    ml_src s;
+    stats.inputs++;
+    ml_src_bytes(&s, data, size);
+    ml_gen_case(&s, &cfg.gen, c);
+}
+
+ml_transport mlf_fuzz_transport(ml_transport t)
+{
+    switch (t) {
+    case ML_T_LOKY:
+    case ML_T_MULTIPROCESSING:
+        return ML_T_REDUCE;
+    case ML_T_POOL_SPAWN:
+    case ML_T_POOL_FORKSERVER:
+        return ML_T_PICKLE4;
+    default:
+        return t;
+    }
+}
+
+/* ---- SHA-1 (FIPS 180-4), only to name files the way libFuzzer does -------- */
+
+static uint32_t rol(uint32_t x, int n)
+{
+    return (x << n) | (x >> (32 - n));
+}
+
+static void sha1_block(uint32_t h[5], const uint8_t *p)
+{
+    uint32_t w[80], a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 | (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+    for (int i = 16; i < 80; i++)
+        w[i] = rol(w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16], 1);
+    for (int i = 0; i < 80; i++) {
+        uint32_t f, k;
+        if (i < 20) {
+            f = (b & c) | (~b & d);
+            k = 0x5a827999;
+        } else if (i < 40) {
+            f = b ^ c ^ d;
+            k = 0x6ed9eba1;
+        } else if (i < 60) {
+            f = (b & c) | (b & d) | (c & d);
+            k = 0x8f1bbcdc;
+        } else {
+            f = b ^ c ^ d;
+            k = 0xca62c1d6;
+        }
+        uint32_t t = rol(a, 5) + f + e + k + w[i];
+        e = d;
+        d = c;
+        c = rol(b, 30);
+        b = a;
+        a = t;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+}
+
+void mlf_sha1_hex(const uint8_t *data, size_t size, char out[41])
+{
+    uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+    uint8_t tail[128];
+    size_t full = size / 64 * 64, rest = size - full;
+    for (size_t i = 0; i < full; i += 64)
+        sha1_block(h, data + i);
+    memset(tail, 0, sizeof tail);
+    if (rest)
+        memcpy(tail, data + full, rest);
+    tail[rest] = 0x80;
+    size_t tlen = rest < 56 ? 64 : 128;
+    uint64_t bits = (uint64_t)size * 8;
+    for (int i = 0; i < 8; i++)
+        tail[tlen - 1 - i] = (uint8_t)(bits >> (8 * i));
+    for (size_t i = 0; i < tlen; i += 64)
+        sha1_block(h, tail + i);
+    for (int i = 0; i < 5; i++)
+        snprintf(out + 8 * i, 9, "%08x", h[i]);
+}

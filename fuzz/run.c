@@ -1,0 +1,396 @@
+/* Running a case inside the fuzzer: Python in this process (started once,
+ * before AFL++'s fork server), an in-process transport, the oracle, the
+ * features, and what a finding becomes: an abort with a one-line signature
+ * and the canonical case next to the crash file, or an entry in the finding
+ * store that survives the process (findings/), deduplicated by signature and
+ * minimized, after which fuzzing goes on. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "fuzz.h"
+#include "fsutil.h"
+#include "minimize.h"
+#include "py.h"
+#include "signature.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MIN_BUDGET 150          /* candidates per minimization: ~1 ms each in process */
+#define MIN_SECONDS 3.0         /* and wall-clock: a slow case must not stall the fuzzer */
+#define MIN_SHARE 0.10          /* at most this share of the run spent minimizing repeats */
+#define SEEN_CAP 4096           /* finding keys remembered in memory */
+
+static char *tmpdir;
+static char *versions;   /* the runner's versions JSON */
+static pid_t tmpdir_owner;
+static mlf_outcome out;
+static double min_seconds;
+static uint64_t seen[SEEN_CAP];
+
+static void drop_tmpdir(void)
+{
+    /* AFL++'s forked children exit through here too: only the creator cleans. */
+    if (tmpdir && getpid() == tmpdir_owner)
+        ml_rmtree(tmpdir);
+}
+
+/* In an OSS-Fuzz $OUT the runner travels next to the binary. */
+static void runner_beside_binary(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    buf[0] = 0;
+    if (n <= 0)
+        return;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return;
+    *slash = 0;
+    char probe[PATH_MAX + 64];
+    if (strlen(exe) + 48 > sizeof probe || strlen(exe) + 24 > len)
+        return;
+    snprintf(probe, sizeof probe, "%s/memlayout_python/memlayout_runner.py", exe);
+    if (access(probe, R_OK) == 0) {
+        memcpy(buf, exe, strlen(exe));
+        memcpy(buf + strlen(exe), "/memlayout_python", sizeof "/memlayout_python");
+    }
+}
+
+void mlf_python_init(void)
+{
+    static bool done;
+    char err[1024], pypath[PATH_MAX];
+    if (done)
+        return;
+    done = true;
+    /* One BLAS thread: nothing here multiplies matrices, and a fork server
+     * must not fork a process with threads in it. */
+    setenv("OPENBLAS_NUM_THREADS", "1", 0);
+    setenv("OMP_NUM_THREADS", "1", 0);
+    tmpdir = ml_tmpdir_create(err, sizeof err);
+    if (!tmpdir)
+        mlf_harness_bug("temp dir", err);
+    tmpdir_owner = getpid();
+    atexit(drop_tmpdir);
+    runner_beside_binary(pypath, sizeof pypath);
+    ml_py_opts o = {.tmpdir = tmpdir, .reducer = "joblib", .workers = 2,
+                    .python_path = pypath[0] ? pypath : getenv("MLF_PYTHON_PATH")};
+    if (!ml_py_init(&o, &versions, err, sizeof err))
+        mlf_harness_bug("cannot start Python", err);
+    if (!mlf_cfg()->quiet) {
+        cJSON *v = versions ? cJSON_Parse(versions) : NULL;
+        const char *py = cJSON_GetStringValue(cJSON_GetObjectItem(v, "python"));
+        const char *np = cJSON_GetStringValue(cJSON_GetObjectItem(v, "numpy"));
+        const char *jl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "joblib"));
+        fprintf(stderr, "memlayout-fuzz: %s: Python %s, NumPy %s, joblib %s, on finding: %s, feedback:%s%s\n",
+                mlf_cfg()->target, py ? py : "?", np ? np : "?", jl ? jl : "?",
+                (const char *[]){"abort", "store", "report"}[mlf_cfg()->on_finding],
+                mlf_cfg()->feedback & MLF_FB_LAYOUT ? " layout" : "",
+                mlf_cfg()->feedback & MLF_FB_PYTHON ? " python" : (mlf_cfg()->feedback ? "" : " none"));
+        cJSON_Delete(v);
+    }
+}
+
+const char *mlf_versions(void)
+{
+    return versions ? versions : "{}";
+}
+
+void mlf_after_fork(void)
+{
+    if (Py_IsInitialized())
+        PyOS_AfterFork_Child();
+}
+
+const mlf_outcome *mlf_last(void)
+{
+    return &out;
+}
+
+/* The class of a judged case, the harness's notion of "the same bug"
+ * (signature.h): transport kind, verdict, flag transition. */
+static void class_key(char *buf, size_t len)
+{
+    ml_sig sig;
+    ml_sig_from(&out.c, &out.r, &out.v, &sig);
+    ml_sig_str(&sig, buf, len);
+}
+
+static const mlf_outcome *run_case(const ml_case *in, bool traced)
+{
+    char err[1024];
+    out.ran = true;
+    out.asked = in->transport;
+    out.c = *in;
+    out.c.transport = mlf_fuzz_transport(in->transport);
+    char *json = ml_case_write(&out.c);
+    if (!json)
+        mlf_harness_bug("ml_case_write", "out of memory");
+    if (traced)
+        mlf_pytrace_begin();
+    char *line = ml_py_run_one(json, err, sizeof err);
+    if (traced)
+        mlf_pytrace_end();
+    if (!line)
+        mlf_harness_bug("python", err);
+    if (!ml_result_parse(line, strlen(line), &out.r, err, sizeof err)) {
+        fprintf(stderr, "memlayout-fuzz: case %s", json);
+        mlf_harness_bug("the runner answered an unreadable observation", err);
+    }
+    free(line);
+    free(json);
+    out.v = ml_oracle_judge(&out.c, &out.r);
+    ml_verdict_str(&out.v, out.verdict, sizeof out.verdict);
+    out.finding = out.v.kind == ML_V_FAIL || out.v.kind == ML_V_ERROR;
+    class_key(out.key, sizeof out.key);
+    return &out;
+}
+
+const mlf_outcome *mlf_run_quiet(const ml_case *c)
+{
+    return run_case(c, false);
+}
+
+/* ---- minimizing ------------------------------------------------------------------ */
+
+/* The harness's minimizer (minimize.h) with an in-process judge: a candidate
+ * costs a millisecond, not a round trip to a worker. */
+static bool judge_in_process(void *ctx, const ml_case *c, ml_outcome *o, char *err, size_t errlen)
+{
+    (void)ctx;
+    (void)err;
+    (void)errlen;
+    run_case(c, false);
+    memset(o, 0, sizeof *o);
+    o->c = out.c;
+    o->r = out.r;
+    o->v = out.v;
+    o->case_json = "";
+    o->result_json = "";
+    return true;
+}
+
+bool mlf_minimize(ml_case *c, int max_tries, char *sig, size_t siglen)
+{
+    static ml_case m;
+    ml_minimize_opts o;
+    ml_minimize_stats st;
+    char err[ML_ERR_MAX];
+    memset(&o, 0, sizeof o);
+    o.max_tries = max_tries;
+    o.max_seconds = MIN_SECONDS;
+    o.lim = mlf_cfg()->lim;
+    o.keep_transport = true;
+    bool ok = ml_minimize_with(judge_in_process, NULL, c, &o, &m, &st, err, sizeof err);
+    if (ok)
+        *c = m;
+    run_case(c, false);   /* out: the run of the result */
+    if (sig) {
+        ml_sig s;
+        ml_sig_from(&out.c, &out.r, &out.v, &s);
+        ml_sig_structure(&out.c, s.structure, sizeof s.structure);
+        ml_sig_str(&s, sig, siglen);
+    }
+    return ok;
+}
+
+/* Shrinks a copy of the finding; on return out holds its run, sig its
+ * signature with the structure of the minimized case. */
+static void minimize(ml_case *m, char *sig, size_t siglen)
+{
+    double t0 = mlf_now();
+    mlf_minimize(m, mlf_cfg()->minimize ? MIN_BUDGET : 1, sig, siglen);
+    mlf_stats_get()->minimized++;
+    min_seconds += mlf_now() - t0;
+}
+
+/* ---- the finding store ------------------------------------------------------------- */
+
+static uint64_t fnv(const char *s, uint64_t h)
+{
+    for (h ^= 1469598103934665603ull; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* Seen in this process, or (marker file) by any process sharing the store. */
+static bool seen_before(uint64_t h)
+{
+    size_t i = h % SEEN_CAP;
+    for (size_t n = 0; n < SEEN_CAP && seen[i]; n++, i = (i + 1) % SEEN_CAP)
+        if (seen[i] == h)
+            return true;
+    if (!seen[i])
+        seen[i] = h;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/.seen/%016llx", mlf_cfg()->findings, (unsigned long long)h);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        return errno == EEXIST;
+    close(fd);
+    return false;
+}
+
+static void slug(const char *sig, char *buf, size_t len)
+{
+    size_t k = 0;
+    for (const char *p = sig; *p && k + 18 < len && k < 96; p++) {
+        char ch = *p;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (ok)
+            buf[k++] = ch;
+        else if (k && buf[k - 1] != '-')
+            buf[k++] = '-';
+    }
+    snprintf(buf + k, len - k, "%s%08llx", k && buf[k - 1] == '-' ? "" : "-",
+             (unsigned long long)(fnv(sig, 7) & 0xffffffffu));
+}
+
+static void write_text(const char *path, const char *text)
+{
+    char err[512];
+    if (!ml_write_atomic(path, text, strlen(text), err, sizeof err))
+        fprintf(stderr, "memlayout-fuzz: %s\n", err);
+}
+
+static void log_line(const char *what, const char *sig, const char *file)
+{
+    char path[PATH_MAX], line[1024];
+    snprintf(path, sizeof path, "%s/log.tsv", mlf_cfg()->findings);
+    int n = snprintf(line, sizeof line, "%.3f\t%llu\t%d\t%s\t%s\t%s\t%s\n",
+                     mlf_now() - mlf_stats_get()->start, (unsigned long long)mlf_stats_get()->inputs,
+                     (int)getpid(), mlf_cfg()->target, what, sig, file);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+        if (write(fd, line, (size_t)n) < 0) { /* the store is best effort; the case files matter */ }
+        close(fd);
+    }
+}
+
+static void store_write(const char *sig, const ml_case *orig, const char *what);
+
+static bool store_dirs(void)
+{
+    static bool dirs;
+    char path[PATH_MAX], err[512];
+    if (!dirs) {
+        snprintf(path, sizeof path, "%s/.seen", mlf_cfg()->findings);
+        if (!ml_mkdirs(path, err, sizeof err))
+            mlf_harness_bug("MLF_FINDINGS", err);
+        dirs = true;
+    }
+    return dirs;
+}
+
+static void store(const ml_case *run, const ml_case *orig)
+{
+    char key[256], sig[512];
+    snprintf(key, sizeof key, "%s", out.key);
+    uint32_t opset = 0;
+    for (int i = 0; i < run->nops; i++)
+        opset |= 1u << run->ops[i].kind;
+    char opkey[300];
+    snprintf(opkey, sizeof opkey, "%s|%x", key, opset);
+    store_dirs();
+    /* New failure kind: always minimized. A known kind with another set of
+     * op kinds: minimized while that costs under MIN_SHARE of the run,
+     * else left for a later occurrence (not marked seen). Only minimized
+     * cases are stored: their signatures are what makes the list short. */
+    bool new_key = !seen_before(fnv(key, 1));
+    if (!new_key && min_seconds > MIN_SHARE * (mlf_now() - mlf_stats_get()->start))
+        return;
+    if (seen_before(fnv(opkey, 2)) && !new_key)
+        return;
+    static ml_case m;
+    m = *run;
+    minimize(&m, sig, sizeof sig);
+    if (seen_before(fnv(sig, 3)))
+        return;
+    store_write(sig, orig, "new");
+}
+
+/* Writes the minimized run (out) and the original case under the signature. */
+static void store_write(const char *sig, const ml_case *orig, const char *what)
+{
+    mlf_config *cfg = mlf_cfg();
+    char name[160], path[PATH_MAX];
+    slug(sig, name, sizeof name);
+    snprintf(path, sizeof path, "%s/%s.json", cfg->findings, name);
+    char *json = ml_case_write(&out.c);
+    char *ojson = ml_case_write(orig);
+    if (!json || !ojson)
+        mlf_harness_bug("ml_case_write", "out of memory");
+    write_text(path, json);
+    snprintf(path, sizeof path, "%s/%s.orig.json", cfg->findings, name);
+    write_text(path, ojson);
+    free(json);
+    free(ojson);
+    mlf_stats_get()->distinct++;
+    log_line(what, sig, name);
+    if (!cfg->quiet)
+        fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s/%s.json\n", sig, cfg->findings, name);
+}
+
+/* abort(): the engine keeps the input as crash-<sha1>; the canonical case
+ * (and its minimized form) lands beside it. */
+static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *input, size_t size)
+{
+    mlf_config *cfg = mlf_cfg();
+    char sha[41], path[PATH_MAX + 64], sig[512];
+    mlf_sha1_hex(input ? input : (const uint8_t *)"", input ? size : 0, sha);
+    char *json = ml_case_write(&out.c);
+    snprintf(path, sizeof path, "%scrash-%s.json", cfg->artifact_prefix, sha);
+    if (json)
+        write_text(path, json);
+    free(json);
+    static ml_case m;
+    m = *run;
+    minimize(&m, sig, sizeof sig);
+    json = ml_case_write(&out.c);
+    snprintf(path, sizeof path, "%scrash-%s.min.json", cfg->artifact_prefix, sha);
+    if (json)
+        write_text(path, json);
+    free(json);
+    if (cfg->findings_set && store_dirs())
+        store_write(sig, orig, "abort");
+    fprintf(stderr, "memlayout-fuzz: FINDING %s (case: %scrash-%s.json)\n", sig, cfg->artifact_prefix, sha);
+    fflush(stderr);
+    drop_tmpdir();   /* abort() skips atexit */
+    abort();
+}
+
+const mlf_outcome *mlf_run(const ml_case *c, const uint8_t *input, size_t size)
+{
+    mlf_config *cfg = mlf_cfg();
+    run_case(c, (cfg->feedback & MLF_FB_PYTHON) != 0);
+    if (out.v.kind == ML_V_INVALID)
+        mlf_stats_get()->invalid++;
+    mlf_feedback_case(&out.c, &out.r, &out.v);
+    if (!out.finding || cfg->on_finding == MLF_FINDING_REPORT)
+        return &out;
+    mlf_stats_get()->findings++;
+    static ml_case run, orig;
+    run = orig = out.c;
+    orig.transport = out.asked;
+    if (cfg->on_finding == MLF_FINDING_ABORT) {
+        mlf_feedback_suspend(true);
+        abort_on(&run, &orig, input, size);
+    }
+    /* store: the outcome the caller sees stays the input's own */
+    static mlf_outcome keep;
+    keep = out;
+    mlf_feedback_suspend(true);
+    store(&run, &orig);
+    mlf_feedback_suspend(false);
+    out = keep;
+    return &out;
+}
