@@ -12,7 +12,16 @@ SANFLAGS  :=
 endif
 
 PY_CFLAGS := $(shell $(PYCONFIG) --includes)
+# Debian's static libpython is the one its python3.11 executable is built
+# from (about 10% faster per case than the shared library); extension modules
+# such as NumPy's then find the interpreter's symbols in the executable.
+PY_STATIC := $(wildcard $(shell $(PYCONFIG) --configdir 2>/dev/null)/libpython3.11.a)
+ifneq ($(PY_STATIC),)
+PY_LIBS   := -no-pie -Wl,-Bstatic -lpython3.11 -Wl,-Bdynamic -Xlinker -export-dynamic \
+             -ldl -lm -lexpat -lz -lpthread -lutil
+else
 PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
+endif
 PY_EXE    := $(shell $(PY) -c 'import sys,os; print(os.path.realpath(sys.executable))' 2>/dev/null)
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
 CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)

@@ -45,6 +45,13 @@ void ml_rmtree(const char *path)
         nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static bool sync_writes;
+
+void ml_fs_set_sync(bool on)
+{
+    sync_writes = on;
+}
+
 bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
 {
     const char *slash = strrchr(path, '/');
@@ -67,14 +74,14 @@ bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, 
         ok = w > 0;
         off += ok ? (size_t)w : 0;
     }
-    ok = ok && fsync(fd) == 0;
+    ok = ok && (!sync_writes || fsync(fd) == 0);
     if (fd >= 0 && close(fd) != 0)
         ok = false;
     ok = ok && rename(tmp, path) == 0;
     if (!ok) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         unlink(tmp);
-    } else {
+    } else if (sync_writes) {
         /* The rename itself must survive a crash of the machine too. */
         char *dir = strndup(path, dlen ? dlen : 1);
         int dfd = dir ? open(dlen ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;

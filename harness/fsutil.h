@@ -12,9 +12,14 @@ char *ml_tmpdir_create(char *err, size_t errlen);
 /* Removes a directory tree; quiet about what is already gone. */
 void ml_rmtree(const char *path);
 
-/* Writes data to path through a hidden temp file in the same directory,
- * fsync and rename, so readers see the old file or the whole new one. */
+/* Writes data to path through a hidden temp file in the same directory and
+ * renames it, so readers see the old file or the whole new one, whatever
+ * process dies when. With ml_fs_set_sync(true) it also fsyncs the file and
+ * the directory, so the file survives a crash of the machine too. */
 bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* Off by default: an fsync per finding costs more than a case on a disk. */
+void ml_fs_set_sync(bool on);
 
 /* mkdir -p with mode 0755. */
 bool ml_mkdirs(const char *path, char *err, size_t errlen);

@@ -241,6 +241,8 @@ static const char run_help[] =
     "                       at most 300 cases or 10 s a bug, into OUT/triage.json, OUT/bugs/)\n"
     "      --report FILE    HTML report written at the end (default: OUT/report.html with\n"
     "                       --out, else reports/run-SEED/index.html; none: no report)\n"
+    "      --sync           fsync every finding (survives a machine crash; a finding\n"
+    "                       always survives any crash of memlayout: atomic rename)\n"
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
@@ -254,7 +256,7 @@ static int cmd_run(int argc, char **argv)
     memset(&rc, 0, sizeof rc);
     bool have_seed = false, minimize = true;
     double seconds = 0;
-    enum { OPT_NO_MINIMIZE = 2100, OPT_REPORT };
+    enum { OPT_NO_MINIMIZE = 2100, OPT_REPORT, OPT_SYNC };
     const char *out = NULL, *report = NULL;
     rc.gen.transports = 1u << ML_T_REDUCE;
     static const struct option lo[] = {
@@ -262,7 +264,7 @@ static int cmd_run(int argc, char **argv)
         {"time", required_argument, 0, 't'}, {"transport", required_argument, 0, 'T'},
         {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, ML_OPT_MAX_OPS},
         {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, {"no-minimize", no_argument, 0, OPT_NO_MINIMIZE},
-        {"report", required_argument, 0, OPT_REPORT},
+        {"report", required_argument, 0, OPT_REPORT}, {"sync", no_argument, 0, OPT_SYNC},
         ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
@@ -278,6 +280,7 @@ static int cmd_run(int argc, char **argv)
         case ML_OPT_MAX_NDIM: rc.gen.max_ndim = (int)ml_cli_int("run", "--max-ndim", optarg, 0, ML_MAX_NDIM); break;
         case OPT_NO_MINIMIZE: minimize = false; break;
         case OPT_REPORT: report = optarg; break;
+        case OPT_SYNC: ml_fs_set_sync(true); break;
         case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
         default: fputs(run_help, stderr); return ML_EXIT_USAGE;
         }

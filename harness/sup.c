@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,31 +44,6 @@ typedef struct {
     char *line;
     size_t cap;
 } serve_io;
-
-static void reply(int out, int idx, const char *json)
-{
-    char head[32];
-    int n = snprintf(head, sizeof head, "%d ", idx);
-    /* One syscall per answer: the supervisor wakes once, not three times. */
-    struct iovec iov[3] = {{head, (size_t)n}, {(void *)json, strlen(json)}, {"\n", 1}};
-    size_t left = iov[0].iov_len + iov[1].iov_len + 1;
-    ssize_t w = writev(out, iov, 3);
-    if (w == (ssize_t)left)
-        return;
-    if (w < 0 && errno != EINTR)
-        _exit(0);   /* supervisor gone: nothing left to serve */
-    /* a short write: finish it piece by piece */
-    size_t done = w > 0 ? (size_t)w : 0;
-    for (int i = 0; i < 3; i++) {
-        if (done >= iov[i].iov_len) {
-            done -= iov[i].iov_len;
-            continue;
-        }
-        if (!write_all(out, (const char *)iov[i].iov_base + done, iov[i].iov_len - done))
-            _exit(0);
-        done = 0;
-    }
-}
 
 char *ml_error_line(const char *kind, const char *msg)
 {
@@ -130,39 +104,30 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
             n++;
             continue;
         }
-        /* In-process cases stream their answers one by one, so a case that
-         * kills this process loses nothing but itself and those after it. */
-        int ng = 0;
+        /* One Python call and one write per batch: the supervisor wakes once
+         * per batch. A case that kills this process takes the batch's answers
+         * with it; the supervisor re-runs those cases one by one. */
+        char **res = calloc(n, sizeof *res);
+        bool ok = res && ml_py_run_batch(json, n, res, err, sizeof err);
+        char *fallback = ok ? NULL : ml_error_line("protocol", err);
+        size_t total = 0;
+        for (int k = 0; k < n; k++)
+            total += strlen(ok ? res[k] : fallback ? fallback : "{}") + 16;
+        char *buf = malloc(total + 1), *p = buf;
+        for (int k = 0; k < n && buf; k++) {
+            const char *r = ok ? res[k] : fallback ? fallback : "{}";
+            p += sprintf(p, "%d %s\n", idx[k], r);
+        }
+        if (!buf || !write_all(out_fd, buf, (size_t)(p - buf)))
+            _exit(0);   /* supervisor gone, or no memory: nothing left to serve */
+        free(buf);
+        free(fallback);
         for (int k = 0; k < n; k++) {
-            if (grouped[k]) {
-                idx[ng] = idx[k];
-                json[ng++] = json[k];
-                continue;
-            }
-            char *r = ml_py_run_one(json[k], err, sizeof err);
-            if (!r)
-                r = ml_error_line("protocol", err);
-            reply(out_fd, idx[k], r);
-            free(r);
+            if (res)
+                free(res[k]);
             free(json[k]);
         }
-        if (ng) {
-            char **res = calloc(ng, sizeof *res);
-            if (res && ml_py_run_batch(json, ng, res, err, sizeof err)) {
-                for (int k = 0; k < ng; k++) {
-                    reply(out_fd, idx[k], res[k]);
-                    free(res[k]);
-                }
-            } else {
-                char *r = ml_error_line("protocol", err);
-                for (int k = 0; k < ng; k++)
-                    reply(out_fd, idx[k], r ? r : "{}");
-                free(r);
-            }
-            free(res);
-            for (int k = 0; k < ng; k++)
-                free(json[k]);
-        }
+        free(res);
         n = 0;
     }
     ml_py_shutdown();
