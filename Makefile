@@ -15,12 +15,15 @@ PY_CFLAGS := $(shell $(PYCONFIG) --includes)
 # Debian's static libpython is the one its python3.11 executable is built
 # from (about 10% faster per case than the shared library); extension modules
 # such as NumPy's then find the interpreter's symbols in the executable.
+# Tests and fuzz targets keep the shared library: LeakSanitizer's suppressions
+# name it (fuzz/lsan.supp).
+PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
 PY_STATIC := $(wildcard $(shell $(PYCONFIG) --configdir 2>/dev/null)/libpython3.11.a)
 ifneq ($(PY_STATIC),)
-PY_LIBS   := -no-pie -Wl,-Bstatic -lpython3.11 -Wl,-Bdynamic -Xlinker -export-dynamic \
+CLI_PY_LIBS := -no-pie -Wl,-Bstatic -lpython3.11 -Wl,-Bdynamic -Xlinker -export-dynamic \
              -ldl -lm -lexpat -lz -lpthread -lutil
 else
-PY_LIBS   := $(shell $(PYCONFIG) --embed --ldflags)
+CLI_PY_LIBS := $(PY_LIBS)
 endif
 PY_EXE    := $(shell $(PY) -c 'import sys,os; print(os.path.realpath(sys.executable))' 2>/dev/null)
 CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/include/cjson)
@@ -34,6 +37,7 @@ CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes $
              -DML_RUNNER_DIR='"$(abspath harness/python)"'
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(CJSON_LIBS) $(PY_LIBS) -lm
+CLI_LDLIBS := $(CJSON_LIBS) $(CLI_PY_LIBS) -lm
 
 LIB_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c))
 LIB_OBJ   := $(LIB_SRC:harness/%.c=$(BUILD)/harness/%.o)
@@ -54,7 +58,7 @@ $(BUILD)/libmemlayout.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/memlayout: $(BUILD)/harness/main.o $(BUILD)/libmemlayout.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libmemlayout.a tests/check.h
 	@mkdir -p $(dir $@)

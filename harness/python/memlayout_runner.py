@@ -102,6 +102,8 @@ def _dtype(spec):
             dt = np.dtype(spec)
         else:
             dt = np.dtype([(str(n), str(s)) for n, s in spec])
+        if len(_dtypes) >= 512:   # structured dtypes are endless: keep memory flat
+            _dtypes.clear()
         _dtypes[key] = dt
     return dt
 
