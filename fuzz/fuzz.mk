@@ -52,7 +52,7 @@ else
 FUZZ_BIN_DIR  := $(FUZZ_DIR)
 endif
 
-# mlf_variant DIR CC CFLAGS ENGINE-DEFINE LINK-FLAGS DRIVER-OBJ
+# mlf_variant DIR CC CFLAGS ENGINE-DEFINE LINK-FLAGS DRIVER-OBJ PYTHON-LIBS
 define mlf_variant
 $(1)/harness/%.o: harness/%.c $$(wildcard harness/*.h)
 	@mkdir -p $$(dir $$@)
@@ -65,12 +65,14 @@ $(1)/obj/%.o: fuzz/%.c $$(MLF_HDRS)
 $(1)/case_parse: $(1)/obj/case_parse.o $$(MLF_CORE:%=$(1)/obj/%.o) $(6) $(1)/libmemlayout.a
 	$(2) $(3) $(5) -o $$@ $$^ $$(CJSON_LIBS) -lm
 $(1)/case_%: $(1)/obj/case_%.o $$(MLF_CORE:%=$(1)/obj/%.o) $$(MLF_PYSIDE:%=$(1)/obj/%.o) $(6) $(1)/libmemlayout.a
-	$(2) $(3) $(5) -o $$@ $$^ $$(CJSON_LIBS) $$(PY_LIBS) -lm
+	$(2) $(3) $(5) -o $$@ $$^ $$(CJSON_LIBS) $(7) -lm
 endef
 
-$(eval $(call mlf_variant,$(FUZZ_DIR),$(FUZZ_CC),-fsanitize=fuzzer-no-link,-DMLF_ENGINE_LIBFUZZER,-fsanitize=fuzzer,))
-$(eval $(call mlf_variant,$(FUZZ_ASAN_DIR),$(FUZZ_CC),-fsanitize=fuzzer-no-link $(MLF_ASAN),-DMLF_ENGINE_LIBFUZZER,-fsanitize=fuzzer,))
-$(eval $(call mlf_variant,$(FUZZ_AFL_DIR),$(AFL_CC),,-DMLF_ENGINE_AFL,,$(FUZZ_AFL_DIR)/obj/afl_main.o $(FUZZ_AFL_DIR)/afl_map.o))
+# The libFuzzer build links the static libpython like the CLI (the same speed,
+# compared in fuzz/bench.sh); the sanitizer and AFL++ builds the shared one.
+$(eval $(call mlf_variant,$(FUZZ_DIR),$(FUZZ_CC),-fsanitize=fuzzer-no-link,-DMLF_ENGINE_LIBFUZZER,-fsanitize=fuzzer,,$(CLI_PY_LIBS)))
+$(eval $(call mlf_variant,$(FUZZ_ASAN_DIR),$(FUZZ_CC),-fsanitize=fuzzer-no-link $(MLF_ASAN),-DMLF_ENGINE_LIBFUZZER,-fsanitize=fuzzer,,$(PY_LIBS)))
+$(eval $(call mlf_variant,$(FUZZ_AFL_DIR),$(AFL_CC),,-DMLF_ENGINE_AFL,,$(FUZZ_AFL_DIR)/obj/afl_main.o $(FUZZ_AFL_DIR)/afl_map.o,$(PY_LIBS)))
 
 # Must not be instrumented (see the file).
 $(FUZZ_AFL_DIR)/afl_map.o: fuzz/afl_map.c
