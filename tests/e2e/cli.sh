@@ -36,5 +36,9 @@ check run_should_exit_0_or_1 test "$(last_rc)" -le 1
 check run_should_write_one_result_per_case test "$(wc -l <"$work/run/results.jsonl")" -eq 300
 check run_should_write_a_summary test "$(jget "$work/run/summary.json" 'd["cases"]')" = 300
 check run_should_print_versions out_has "NumPy 1\."
+# Two children give the same verdicts as one: cases are numbered, not raced.
+ml run --seed 1 --cases 300 -j 2 -q --no-minimize --report none --out "$work/run2"
+check run_with_two_jobs_should_run_every_case test "$(wc -l <"$work/run2/results.jsonl")" -eq 300
+check run_with_two_jobs_should_find_the_same test "$(jget "$work/run2/summary.json" 'd["counts"]')" = "$(jget "$work/run/summary.json" 'd["counts"]')"
 check campaigns_should_leave_no_temp_files tmp_empty
 finish e2e-cli
