@@ -64,8 +64,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libmemlayout.a tests/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmemlayout.a $(LDLIBS)
 
+# Findings are the expected outcome on Debian's joblib (exit 1): only a
+# broken run (2, 3, 130) fails the target.
 run: deps all
-	$(BUILD)/memlayout run --seed 1 --time 60 --out out/run
+	rm -rf out/run
+	$(BUILD)/memlayout run --seed 1 --time 60 --out out/run --report reports/run/index.html || [ $$? -eq 1 ]
 
 test: deps all
 	BUILD=$(BUILD) SAN=$(SAN) sh tests/run.sh
