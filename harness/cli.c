@@ -8,6 +8,28 @@
 #include <string.h>
 #include <sys/stat.h>
 
+volatile sig_atomic_t ml_cli_stop;
+
+static void on_signal(int sig)
+{
+    ml_cli_stop = sig;
+}
+
+void ml_cli_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int ml_cli_interrupted_exit(void)
+{
+    return ml_cli_stop == SIGTERM ? 128 + SIGTERM : ML_EXIT_INTERRUPTED;
+}
+
 void ml_cli_usage(const char *cmd, const char *fmt, const char *arg)
 {
     fprintf(stderr, "memlayout %s: ", cmd);

@@ -53,6 +53,14 @@ void ml_cli_common_init(ml_cli_common *co);
 /* Handles an option of ML_CLI_COMMON_LONGOPTS; false if opt is not one. */
 bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co);
 
+/* SIGINT and SIGTERM set ml_cli_stop (no SA_RESTART, so poll() wakes up);
+ * commands pass &ml_cli_stop to campaigns and minimizers. SIGPIPE ignored. */
+#include <signal.h>
+extern volatile sig_atomic_t ml_cli_stop;
+void ml_cli_install_signals(void);
+/* The exit status after an interruption: 130 (SIGINT) or 143 (SIGTERM). */
+int ml_cli_interrupted_exit(void);
+
 /* Argument parsers: on bad input they print one line naming the option and
  * exit with ML_EXIT_USAGE. */
 void ml_cli_usage(const char *cmd, const char *fmt, const char *arg) __attribute__((noreturn));

@@ -23,28 +23,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t tri_stop;
-
-static void tri_on_signal(int sig)
-{
-    tri_stop = sig;
-}
-
-static void tri_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = tri_on_signal;   /* no SA_RESTART: poll() must wake up */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
-static int interrupted_exit(void)
-{
-    return tri_stop == SIGTERM ? 128 + SIGTERM : ML_EXIT_INTERRUPTED;
-}
-
 static bool read_case(const char *cmd, const char *path, const ml_limits *lim, ml_case *c)
 {
     char err[1024];
@@ -159,8 +137,8 @@ int ml_cmd_minimize(int argc, char **argv)
     }
     mo.lim = co.lim;
     mo.log = verbose ? stderr : NULL;
-    mo.stop = &tri_stop;
-    tri_signals();
+    mo.stop = &ml_cli_stop;
+    ml_cli_install_signals();
     char *tmp;
     ml_session *s = open_session("minimize", &co, NULL, &tmp);
     if (!s) {
@@ -177,8 +155,8 @@ int ml_cmd_minimize(int argc, char **argv)
         fprintf(stderr, "memlayout minimize: %s: %s\n", argv[optind], err);
         rc = st.input_fails || st.tries > 1 || strncmp(err, "the case", 8) != 0 ? ML_EXIT_ENV
                                                                              : ML_EXIT_FINDINGS;
-        if (tri_stop)
-            rc = interrupted_exit();
+        if (ml_cli_stop)
+            rc = ml_cli_interrupted_exit();
     } else {
         char *json = ml_case_write(min);
         if (json)
@@ -207,8 +185,8 @@ int ml_cmd_minimize(int argc, char **argv)
         if (st.stopped_early)
             fprintf(stderr, "minimize: the case printed is the smallest found so far; raise "
                             "--max-tries/--max-seconds to shrink further\n");
-        if (tri_stop)
-            rc = interrupted_exit();
+        if (ml_cli_stop)
+            rc = ml_cli_interrupted_exit();
     }
     free(in);
     free(min);
@@ -299,8 +277,8 @@ int ml_cmd_triage(int argc, char **argv)
         return ML_EXIT_USAGE;
     }
     mo.lim = co.lim;
-    mo.stop = &tri_stop;
-    tri_signals();
+    mo.stop = &ml_cli_stop;
+    ml_cli_install_signals();
 
     ml_bugs *bugs = ml_bugs_new();
     ml_session *s = NULL;
@@ -314,7 +292,7 @@ int ml_cmd_triage(int argc, char **argv)
         rc = ML_EXIT_ENV;
         goto done;
     }
-    for (int i = 0; i < nf && !tri_stop; i++) {
+    for (int i = 0; i < nf && !ml_cli_stop; i++) {
         size_t len;
         const char *bn = base_name(files[i]);
         size_t bl = strlen(bn);
@@ -358,7 +336,7 @@ int ml_cmd_triage(int argc, char **argv)
         ml_bugs_add(bugs, c, r, &v, name, file_mtime(files[i]), order);
     }
     ml_bugs_sort(bugs);
-    if (minimize && ml_bugs_count(bugs) && !tri_stop) {
+    if (minimize && ml_bugs_count(bugs) && !ml_cli_stop) {
         if (!s && !(s = open_session("triage", &co, NULL, &tmp))) {
             rc = ML_EXIT_ENV;
             goto done;
@@ -384,7 +362,7 @@ int ml_cmd_triage(int argc, char **argv)
         rc = ML_EXIT_ENV;
         goto done;
     }
-    rc = tri_stop ? interrupted_exit() : ml_bugs_count(bugs) ? ML_EXIT_FINDINGS : ML_EXIT_OK;
+    rc = ml_cli_stop ? ml_cli_interrupted_exit() : ml_bugs_count(bugs) ? ML_EXIT_FINDINGS : ML_EXIT_OK;
 done:
     close_session(s, tmp);
     for (int i = 0; i < nf; i++)
@@ -557,7 +535,7 @@ static ml_camp_status set_run(const char *cmd, const ml_cli_common *co, const ml
     cp.next = set_next;
     cp.done = set_done;
     cp.ctx = cs;
-    cp.stop = &tri_stop;
+    cp.stop = &ml_cli_stop;
     ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
     ml_rmtree(tmp);
     free(tmp);
@@ -646,7 +624,7 @@ int ml_cmd_repro(int argc, char **argv)
         goto done;
     }
     if (run) {
-        tri_signals();
+        ml_cli_install_signals();
         char *tmp;
         ml_session *s = open_session("repro", &co, NULL, &tmp);
         if (!s) {
@@ -656,7 +634,7 @@ int ml_cmd_repro(int argc, char **argv)
         if (minimize) {
             ml_minimize_stats st;
             mo.lim = co.lim;
-            mo.stop = &tri_stop;
+            mo.stop = &ml_cli_stop;
             if (ml_minimize(s, c, &mo, min, &st, err, sizeof err)) {
                 *c = *min;
                 if (st.stopped_early)
@@ -680,8 +658,8 @@ int ml_cmd_repro(int argc, char **argv)
             rc = ML_EXIT_ENV;
             goto done;
         }
-        if (tri_stop) {
-            rc = interrupted_exit();
+        if (ml_cli_stop) {
+            rc = ml_cli_interrupted_exit();
             goto done;
         }
     }
@@ -917,7 +895,7 @@ int ml_cmd_ci(int argc, char **argv)
         ml_baseline_free(base);
         return ML_EXIT_USAGE;
     }
-    tri_signals();
+    ml_cli_install_signals();
     char *versions = NULL;
     ml_camp_status cst = set_run("ci", &co, &co.py, &cs, &versions);
     if (cst == ML_CAMP_ENV) {
@@ -994,7 +972,7 @@ int ml_cmd_ci(int argc, char **argv)
     if (out && !ci_write_out(out, &cs, keys, expected, st, env, versions, argc, argv))
         rc = ML_EXIT_ENV;
     if (cst == ML_CAMP_STOPPED) {
-        rc = interrupted_exit();
+        rc = ml_cli_interrupted_exit();
     } else if (update) {
         ml_baseline_drop_env(base, env);
         int changed = 0;
@@ -1185,9 +1163,9 @@ int ml_cmd_matrix(int argc, char **argv)
         set_free(&cs);
         cs = x;
     }
-    tri_signals();
+    ml_cli_install_signals();
     int rc = ML_EXIT_OK;
-    for (int e = 0; e < nenv && !tri_stop; e++) {
+    for (int e = 0; e < nenv && !ml_cli_stop; e++) {
         char *versions = NULL;
         ml_camp_status st = set_run("matrix", &co, &envs[e].py, &cs, &versions);
         if (st == ML_CAMP_ENV) {
@@ -1208,7 +1186,7 @@ int ml_cmd_matrix(int argc, char **argv)
         }
     }
     int differ = 0;
-    if (rc == ML_EXIT_OK && !tri_stop) {
+    if (rc == ML_EXIT_OK && !ml_cli_stop) {
         printf("matrix: %d case%s x %d environments\n", cs.n, cs.n == 1 ? "" : "s", nenv);
         for (int e = 0; e < nenv; e++)
             printf("  %c = %s%s%s  (reducer %s%s%s)\n", 'A' + e, envs[e].name,
@@ -1267,8 +1245,8 @@ int ml_cmd_matrix(int argc, char **argv)
             cJSON_Delete(root);
         }
     }
-    if (tri_stop)
-        rc = interrupted_exit();
+    if (ml_cli_stop)
+        rc = ml_cli_interrupted_exit();
     for (int e = 0; e < nenv; e++) {
         for (int i = 0; envs[e].verdict && i < cs.n; i++)
             free(envs[e].verdict[i]);

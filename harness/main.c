@@ -25,23 +25,6 @@
 #endif
 
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -318,7 +301,7 @@ static int cmd_run(int argc, char **argv)
         fclose(rc.results);
         return ML_EXIT_ENV;
     }
-    install_signals();
+    ml_cli_install_signals();
     co.py.tmpdir = tmp;
     char logp[4096];
     snprintf(logp, sizeof logp, "%s/python.log", out);
@@ -329,7 +312,7 @@ static int cmd_run(int argc, char **argv)
     rc.start = rc.last_progress = now_s();
     if (seconds)
         rc.deadline = rc.start + seconds;
-    rc.stop = &stop_signal;
+    rc.stop = &ml_cli_stop;
     if (!co.quiet)
         fprintf(stderr, "memlayout run: seed %llu, output in %s\n", (unsigned long long)rc.seed, out);
 
@@ -344,7 +327,7 @@ static int cmd_run(int argc, char **argv)
     cp.done = run_done;
     cp.tick = run_tick;
     cp.ctx = &rc;
-    cp.stop = &stop_signal;
+    cp.stop = &ml_cli_stop;
     ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
     double elapsed = now_s() - rc.start;
     if (rc.progress && rc.tty)
@@ -354,7 +337,7 @@ static int cmd_run(int argc, char **argv)
      * OUT/triage.json and OUT/bugs/<id>.json. Not after an interrupt. */
     bool triaged = false;
     if (st == ML_CAMP_DONE && minimize && ml_bugs_count(rc.bugs)) {
-        ml_minimize_opts mo = {.max_tries = 300, .max_seconds = 10, .lim = co.lim, .stop = &stop_signal};
+        ml_minimize_opts mo = {.max_tries = 300, .max_seconds = 10, .lim = co.lim, .stop = &ml_cli_stop};
         char terr[1024];
         if (!co.quiet)
             fprintf(stderr, "memlayout run: minimizing %d distinct bug%s\n", ml_bugs_count(rc.bugs),
@@ -400,7 +383,7 @@ static int cmd_run(int argc, char **argv)
     free(rc.verdicts);
     free(rc.vcount);
     if (st == ML_CAMP_STOPPED)
-        return stop_signal == SIGTERM ? 128 + SIGTERM : ML_EXIT_INTERRUPTED;
+        return ml_cli_interrupted_exit();
     if (rc.write_failed)
         return ML_EXIT_ENV;
     return nfind ? ML_EXIT_FINDINGS : ML_EXIT_OK;
@@ -559,7 +542,7 @@ static int cmd_replay(int argc, char **argv)
         fprintf(stderr, "memlayout replay: %s\n", err);
         return ML_EXIT_ENV;
     }
-    install_signals();
+    ml_cli_install_signals();
     co.py.tmpdir = tmp;
     ml_campaign cp;
     memset(&cp, 0, sizeof cp);
@@ -570,7 +553,7 @@ static int cmd_replay(int argc, char **argv)
     cp.next = replay_next;
     cp.done = replay_done;
     cp.ctx = &rx;
-    cp.stop = &stop_signal;
+    cp.stop = &ml_cli_stop;
     ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
     ml_rmtree(tmp);
     free(tmp);

@@ -136,6 +136,23 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
 
 /* ---- supervisor side ------------------------------------------------------ */
 
+/* Reads what the child has written, growing the buffer; read()'s result
+ * (-1 with errno ENOMEM when the buffer cannot grow). */
+static ssize_t read_more(ml_child *c)
+{
+    if (c->len + 65536 > c->cap) {
+        size_t cap = c->cap * 2 + 65536;
+        char *nb = realloc(c->buf, cap);
+        if (!nb) {
+            errno = ENOMEM;
+            return -1;
+        }
+        c->buf = nb;
+        c->cap = cap;
+    }
+    return read(c->from_fd, c->buf + c->len, c->cap - c->len);
+}
+
 static bool read_line_blocking(ml_child *c, char **line, double timeout)
 {
     double end = now_s() + timeout;
@@ -158,14 +175,7 @@ static bool read_line_blocking(ml_child *c, char **line, double timeout)
             return false;   /* a signal: let the caller decide */
         if (r <= 0)
             continue;
-        if (c->len + 65536 > c->cap) {
-            c->cap = c->cap * 2 + 65536;
-            char *nb = realloc(c->buf, c->cap);
-            if (!nb)
-                return false;
-            c->buf = nb;
-        }
-        ssize_t got = read(c->from_fd, c->buf + c->len, c->cap - c->len);
+        ssize_t got = read_more(c);
         if (got <= 0)
             return false;
         c->len += (size_t)got;
@@ -270,14 +280,7 @@ bool ml_child_send(ml_child *c, int n, const int *idx, char *const *json, const 
 
 bool ml_child_read(ml_child *c, void (*on_line)(void *ctx, int idx, const char *json), void *ctx)
 {
-    if (c->len + 65536 > c->cap) {
-        c->cap = c->cap * 2 + 65536;
-        char *nb = realloc(c->buf, c->cap);
-        if (!nb)
-            return false;
-        c->buf = nb;
-    }
-    ssize_t got = read(c->from_fd, c->buf + c->len, c->cap - c->len);
+    ssize_t got = read_more(c);
     if (got < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
     if (got <= 0) {
