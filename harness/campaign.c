@@ -1,4 +1,5 @@
 #include "campaign.h"
+#include "fsutil.h"
 #include "sup.h"
 
 #include <errno.h>
@@ -33,13 +34,6 @@ typedef struct {
     slot *s;
 } line_ctx;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void free_item(item *it)
 {
     if (it) {
@@ -70,7 +64,7 @@ static void on_line(void *vctx, int idx, const char *json)
 {
     line_ctx *lc = vctx;
     slot *s = lc->s;
-    s->last = now_s();
+    s->last = ml_now();
     for (int i = 0; i < s->nfly; i++) {
         if ((int)(s->fly[i]->id & 0x7fffffff) != idx)
             continue;
@@ -98,7 +92,7 @@ static bool start_slot(ml_campaign *cp, slot *s, char *err, size_t errlen)
     if (versions)
         cp->versions = versions;
     s->alive = true;
-    s->last = now_s();
+    s->last = ml_now();
     return true;
 }
 
@@ -153,7 +147,7 @@ static bool send_batch(slot *s, item **batch, int n)
         s->fly[s->nfly + i] = batch[i];
     }
     if (!s->nfly)
-        s->last = now_s();
+        s->last = ml_now();
     s->nfly += n;
     s->solo_busy = n == 1 && batch[0]->solo;
     bool ok = ml_child_send(&s->ch, n, idx, json, grouped);
@@ -243,7 +237,7 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
         int busy = 0;
         struct pollfd pfd[MAX_JOBS];
         int map[MAX_JOBS];
-        double now = now_s(), wait = TICK_MS / 1000.0;
+        double now = ml_now(), wait = TICK_MS / 1000.0;
         for (int j = 0; j < jobs; j++) {
             slot *s = &slots[j];
             if (!s->nfly)
@@ -278,8 +272,8 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
             if (!ml_child_read(&s->ch, on_line, &lc))
                 lose_child(cp, s, "crash", &solo_head, &solo_tail);
         }
-        if (cp->tick && now_s() - last_tick >= TICK_MS / 1000.0) {
-            last_tick = now_s();
+        if (cp->tick && ml_now() - last_tick >= TICK_MS / 1000.0) {
+            last_tick = ml_now();
             cp->tick(cp->ctx);
         }
     }

@@ -26,10 +26,7 @@
 static bool read_case(const char *cmd, const char *path, const ml_limits *lim, ml_case *c)
 {
     char err[1024];
-    size_t len;
-    char *text = ml_read_file(path, 1 << 20, &len, err, sizeof err);
-    bool ok = text && ml_case_parse(text, len, lim, c, err, sizeof err);
-    free(text);
+    bool ok = ml_case_load(path, lim, c, err, sizeof err);
     if (!ok)
         fprintf(stderr, "memlayout %s: %s: %s\n", cmd, path, err);
     return ok;
@@ -300,14 +297,11 @@ int ml_cmd_triage(int argc, char **argv)
         if (!strcmp(bn, "summary.json") || !strcmp(bn, "triage.json") ||
             (bl > 10 && !strcmp(bn + bl - 10, ".orig.json")))
             continue;
-        char *text = ml_read_file(files[i], 1 << 20, &len, err, sizeof err);
-        if (!text || !ml_case_parse(text, len, &co.lim, c, err, sizeof err)) {
+        if (!ml_case_load(files[i], &co.lim, c, err, sizeof err)) {
             fprintf(stderr, "memlayout triage: %s: skipped: %s\n", files[i], err);
-            free(text);
             skipped++;
             continue;
         }
-        free(text);
         /* the run's finding id leads the name; else the listing order */
         const char *name = base_name(files[i]);
         uint64_t order = isdigit((unsigned char)name[0]) ? strtoull(name, NULL, 10) : (uint64_t)i;

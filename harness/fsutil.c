@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *ml_tmpdir_create(char *err, size_t errlen)
@@ -161,6 +162,22 @@ char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t 
     buf[n] = 0;
     *len = n;
     return buf;
+}
+
+bool ml_case_load(const char *path, const ml_limits *lim, ml_case *c, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = ml_read_file(path, 1 << 20, &len, err, errlen);
+    bool ok = text && ml_case_parse(text, len, lim, c, err, errlen);
+    free(text);
+    return ok;
+}
+
+double ml_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 typedef struct {

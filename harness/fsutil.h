@@ -2,6 +2,8 @@
 #ifndef ML_FSUTIL_H
 #define ML_FSUTIL_H
 
+#include "case.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +28,13 @@ bool ml_mkdirs(const char *path, char *err, size_t errlen);
 
 /* Reads a whole file (at most max bytes; more is an error). Caller frees. */
 char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen);
+
+/* Reads and parses a case file (at most 1 MiB: a canonical case is ~9 KiB).
+ * False with err "<reason>" (the caller prefixes the path). */
+bool ml_case_load(const char *path, const ml_limits *lim, ml_case *c, char *err, size_t errlen);
+
+/* Monotonic seconds, for deadlines and rates. */
+double ml_now(void);
 
 /* Collects the *.json files under path (or path itself if it is a file),
  * sorted. Returns the count, or -1 (err set). *out is malloc'd, as are its strings. */

@@ -25,13 +25,6 @@
 #endif
 
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* ---- run ------------------------------------------------------------------ */
 
 typedef struct {
@@ -57,7 +50,7 @@ static bool run_next(void *vctx, ml_case *c)
     run_ctx *rc = vctx;
     if (rc->ncases && rc->made >= rc->ncases)
         return false;
-    if (rc->deadline && now_s() >= rc->deadline)
+    if (rc->deadline && ml_now() >= rc->deadline)
         return false;
     ml_gen_nth(rc->seed, rc->made++, &rc->gen, c);
     return true;
@@ -126,7 +119,7 @@ static void run_done(void *vctx, const ml_outcome *o)
             (unsigned long long)o->id, ml_transport_name(o->c.transport), vs, o->c.ndim,
             o->c.order, o->c.source == ML_SRC_NPY ? "npy" : "raw", ml_mode_name(o->c.mode),
             o->c.dtype.nfields ? "structured" : ml_scalar_str(&o->c.dtype.scalar, dt), ops,
-            o->r.seconds, now_s() - rc->start, o->r.parent.present ? o->r.parent.ndim : -1,
+            o->r.seconds, ml_now() - rc->start, o->r.parent.present ? o->r.parent.ndim : -1,
             ml_report_layout_class(&o->r.parent, true), ml_report_layout_class(&o->r.child, false));
 }
 
@@ -136,7 +129,7 @@ static void run_tick(void *vctx)
     fflush(rc->results);
     if (!rc->progress)
         return;
-    double t = now_s(), el = t - rc->start;
+    double t = ml_now(), el = t - rc->start;
     if (!rc->tty && t - rc->last_progress < 30.0)
         return;   /* logs get a line every 30 s, terminals a live one */
     rc->last_progress = t;
@@ -309,7 +302,7 @@ static int cmd_run(int argc, char **argv)
     rc.bugs = ml_bugs_new();
     rc.tty = isatty(2);
     rc.progress = !co.quiet;
-    rc.start = rc.last_progress = now_s();
+    rc.start = rc.last_progress = ml_now();
     if (seconds)
         rc.deadline = rc.start + seconds;
     rc.stop = &ml_cli_stop;
@@ -329,7 +322,7 @@ static int cmd_run(int argc, char **argv)
     cp.ctx = &rc;
     cp.stop = &ml_cli_stop;
     ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
-    double elapsed = now_s() - rc.start;
+    double elapsed = ml_now() - rc.start;
     if (rc.progress && rc.tty)
         fputc('\n', stderr);
     fclose(rc.results);
@@ -499,12 +492,8 @@ static int cmd_replay(int argc, char **argv)
             return ML_EXIT_USAGE;
         }
         for (int i = 0; i < nf; i++) {
-            size_t len;
             ml_case c;
-            char *text = ml_read_file(files[i], 1 << 20, &len, err, sizeof err);
-            bool ok = text && ml_case_parse(text, len, &co.lim, &c, err, sizeof err);
-            free(text);
-            if (!ok) {
+            if (!ml_case_load(files[i], &co.lim, &c, err, sizeof err)) {
                 fprintf(stderr, "%s: %s\n", files[i], err);
                 bad++;
                 free(files[i]);

@@ -7,6 +7,7 @@
  * point, reached in finitely many steps because every accepted step lowers a
  * lexicographic cost of non-negative integers. */
 #include "minimize.h"
+#include "fsutil.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,6 @@
 
 #define DEFAULT_TRIES 500
 #define DEFAULT_SECONDS 60.0
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int64_t product(int n, const int64_t *s)
 {
@@ -693,7 +687,7 @@ static bool out_of_budget(mz *m)
         snprintf(m->st->stop_reason, sizeof m->st->stop_reason, "budget of %d cases tried", m->max_tries);
         return true;
     }
-    if (now_s() - m->start >= m->max_seconds) {
+    if (ml_now() - m->start >= m->max_seconds) {
         snprintf(m->st->stop_reason, sizeof m->st->stop_reason, "budget of %g s", m->max_seconds);
         return true;
     }
@@ -755,7 +749,7 @@ bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_
     m.st = st;
     m.max_tries = o->max_tries > 0 ? o->max_tries : DEFAULT_TRIES;
     m.max_seconds = o->max_seconds > 0 ? o->max_seconds : DEFAULT_SECONDS;
-    m.start = now_s();
+    m.start = ml_now();
     m.err = err;
     m.errlen = errlen;
 
@@ -828,7 +822,7 @@ bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_
     ml_sig_structure(cur, st->sig.structure, sizeof st->sig.structure);
     ok = true;
 done:
-    st->seconds = now_s() - m.start;
+    st->seconds = ml_now() - m.start;
     free(cur);
     free(cand);
     free(m.keys);

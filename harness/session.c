@@ -1,4 +1,5 @@
 #include "session.h"
+#include "fsutil.h"
 #include "sup.h"
 
 #include <errno.h>
@@ -29,13 +30,6 @@ static void keep_line(void *ctx, int idx, const char *json)
     got_line *g = ctx;
     free(g->line);
     g->line = strdup(json);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static bool ensure_child(ml_session *s, char *err, size_t errlen)
@@ -93,9 +87,9 @@ bool ml_session_judge(ml_session *s, const ml_case *c, ml_outcome *out, char *er
     if (!ml_child_send(&s->ch, 1, &idx, &s->case_json, &grouped)) {
         kind = "crash";
     } else {
-        double end = now_s() + s->timeout;
+        double end = ml_now() + s->timeout;
         while (!g.line && !kind) {
-            double left = end - now_s();
+            double left = end - ml_now();
             if (left <= 0) {
                 kind = "timeout";
                 break;

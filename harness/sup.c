@@ -1,4 +1,5 @@
 #include "sup.h"
+#include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +14,6 @@
 #include <unistd.h>
 
 #define HANDSHAKE_SECONDS 60.0   /* importing NumPy and joblib takes ~0.4 s; a cold disk far more */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static bool write_all(int fd, const char *p, size_t n)
 {
@@ -155,7 +149,7 @@ static ssize_t read_more(ml_child *c)
 
 static bool read_line_blocking(ml_child *c, char **line, double timeout)
 {
-    double end = now_s() + timeout;
+    double end = ml_now() + timeout;
     for (;;) {
         char *nl = c->len ? memchr(c->buf, '\n', c->len) : NULL;
         if (nl) {
@@ -166,7 +160,7 @@ static bool read_line_blocking(ml_child *c, char **line, double timeout)
             c->len -= used;
             return *line != NULL;
         }
-        double left = end - now_s();
+        double left = end - ml_now();
         if (left <= 0)
             return false;
         struct pollfd p = {.fd = c->from_fd, .events = POLLIN};
@@ -361,9 +355,9 @@ void ml_child_stop(ml_child *c, double grace)
     }
     close(c->to_fd);
     c->to_fd = -1;
-    double end = now_s() + grace;
+    double end = ml_now() + grace;
     int status;
-    while (now_s() < end) {
+    while (ml_now() < end) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == c->pid) {
             kill(-c->pid, SIGKILL);   /* leftover pool workers */
