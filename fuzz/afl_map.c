@@ -2,7 +2,7 @@
  * declares __afl_area_ptr in every module it instruments, so this file must
  * not be one of them.
  *
- * A finding is minimized and stored the first time it is seen only; left in
+ * A finding is written to the store the first time it is seen only; left in
  * the map, that work would make the same input look different on a rerun
  * (AFL++'s "stability"), so meanwhile the map points at scratch memory. */
 #include <stdbool.h>

@@ -45,7 +45,7 @@ static void engine_hit(uint32_t slot)
 {
     __sanitizer_cov_trace_pc_guard(&guards[slot]);
 }
-/* While a finding is minimized and stored, AFL++'s map is swapped for
+/* While a finding is stored, AFL++'s map is swapped for
  * scratch memory (afl_map.c, built without AFL++'s instrumentation, which
  * declares the map pointer in every module it touches). */
 void mlf_afl_pause(bool on);

@@ -1,6 +1,10 @@
 #!/bin/sh
 # Lists the distinct findings of a fuzz session and confirms each through a
-# real process: the minimized case is replayed by the memlayout CLI (its own
+# real process. First the store's raw findings (findings/raw/, written as
+# found during the session) are minimized in process by the fuzz target
+# itself (MLF_BIN, MLF_MINIMIZE_STORE=1): the first of each signature class
+# always, other variants for MIN_TIME seconds; a second call goes on where
+# one stopped. Then the minimized case is replayed by the memlayout CLI (its own
 # supervised Python child) through the transports the in-process one stands
 # for: reduce -> loky and multiprocessing (the pools that call that reducer),
 # reference -> the same with --reducer reference, others -> themselves (plus
@@ -9,7 +13,9 @@
 #
 # usage: fuzz/findings.sh WORKDIR     (WORKDIR/findings from MLF_FINDINGS,
 #                                      WORKDIR/artifacts from libFuzzer)
-# env:   ML (memlayout binary, default build/release/memlayout)
+# env:   ML (memlayout binary, default build/release/memlayout), MLF_BIN (the
+#        fuzz target that stored them; without it raw findings stay raw),
+#        MIN_TIME (seconds, default 60)
 # Writes WORKDIR/findings/summary.txt; exit 0 (findings are the product).
 set -u
 LC_ALL=C
@@ -19,6 +25,15 @@ dir=${1:?usage: fuzz/findings.sh WORKDIR}
 fd="$dir/findings"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
+
+raw_left() { for r in "$fd"/raw/*.json; do
+    case $r in *.orig.json) continue ;; esac
+    [ -e "$r" ] && [ ! -e "${r%.json}.min" ] && echo "$r"
+done | wc -l; }
+if [ -n "${MLF_BIN:-}" ] && [ "$(raw_left)" -gt 0 ]; then
+    TMPDIR="$tmp" MLF_MINIMIZE_STORE=1 MLF_FINDINGS="$fd" MLF_MINIMIZE_TIME="${MIN_TIME:-60}" "$MLF_BIN" 2>&1 |
+        grep -E '^memlayout-fuzz: (minimiz|[0-9]+ of|HARNESS)' || true
+fi
 
 transport_of() { sed -n 's/.*"transport":"\([^"]*\)".*/\1/p' "$1"; }
 
@@ -116,6 +131,10 @@ done <"$tmp/list" >"$tmp/rows"
     if [ "$crashes" -gt 0 ] || [ "$afl_crashes" -gt 0 ]; then
         echo "crashes of the fuzzed process itself (a fault in NumPy/joblib or the harness): $crashes libFuzzer, $afl_crashes AFL++"
         { faults; ls "$dir"/sync/*/crashes/id:* 2>/dev/null; } | sed 's/^/  /'
+    fi
+    left=$(raw_left)
+    if [ "$left" -gt 0 ]; then
+        echo "$left raw finding(s) in $fd/raw not minimized yet: make fuzz-findings (MIN_TIME=seconds) goes on"
     fi
     if [ -s "$tmp/replay.err" ]; then
         echo "replay errors:"

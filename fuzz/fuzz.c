@@ -85,11 +85,11 @@ static void print_stats(void)
         return;
     fprintf(stderr,
             "memlayout-fuzz: %s: %llu inputs in %.1f s, %llu rejected, %llu invalid, %llu findings "
-            "(%llu distinct, %llu minimized), layout features %llu, python arcs %llu\n",
+            "(%llu classes, %llu stored, %llu minimized), layout features %llu, python arcs %llu\n",
             cfg.target, (unsigned long long)stats.inputs, mlf_now() - stats.start,
             (unsigned long long)stats.rejected, (unsigned long long)stats.invalid,
             (unsigned long long)stats.findings, (unsigned long long)stats.distinct,
-            (unsigned long long)stats.minimized, (unsigned long long)lay,
+            (unsigned long long)stats.stored, (unsigned long long)stats.minimized, (unsigned long long)lay,
             (unsigned long long)arcs);
 }
 
@@ -115,6 +115,10 @@ void mlf_init(const char *target, int *argc, char ***argv)
     cfg.gen.transports = transports_from(env("MLF_TRANSPORTS", "reduce"));
     cfg.gen.max_bytes = cfg.lim.max_bytes;
     cfg.minimize = strcmp(env("MLF_MINIMIZE", "1"), "0") != 0;
+    cfg.minimize_store = strcmp(env("MLF_MINIMIZE_STORE", "0"), "0") != 0;
+    cfg.minimize_time = atof(env("MLF_MINIMIZE_TIME", "60"));
+    if (!(cfg.minimize_time >= 0))
+        mlf_harness_bug("MLF_MINIMIZE_TIME: expected seconds >= 0", getenv("MLF_MINIMIZE_TIME"));
     cfg.findings = env("MLF_FINDINGS", "findings");
     cfg.findings_set = getenv("MLF_FINDINGS") != NULL;
     cfg.quiet = strcmp(env("MLF_QUIET", "0"), "0") != 0;

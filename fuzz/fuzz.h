@@ -41,7 +41,9 @@ typedef struct {
     unsigned feedback;         /* MLF_FB_* bits */
     ml_limits lim;             /* backing-data cap while fuzzing */
     ml_gen_opts gen;           /* case_bytes decoding */
-    bool minimize;             /* shrink a new finding before storing it */
+    bool minimize;             /* shrink findings (MLF_MINIMIZE=0: keep them as found) */
+    bool minimize_store;       /* MLF_MINIMIZE_STORE=1: minimize the store, exit */
+    double minimize_time;      /* MLF_MINIMIZE_TIME: seconds for variants beyond the first of each class */
     const char *findings;      /* finding store directory */
     bool findings_set;         /* MLF_FINDINGS given: abort mode records there too */
     char artifact_prefix[1024];/* libFuzzer's -artifact_prefix (crash files) */
@@ -75,7 +77,10 @@ void mlf_decode_case(const uint8_t *data, size_t size, ml_case *c);
 
 /* Counters printed at exit ("memlayout-fuzz: case_json: ..."). */
 typedef struct {
-    uint64_t inputs, rejected, invalid, findings, distinct, minimized;
+    uint64_t inputs, rejected, invalid, findings;
+    uint64_t distinct;         /* signature classes first seen by this process */
+    uint64_t stored;           /* raw findings written (a class with a new set of op kinds) */
+    uint64_t minimized;
     double start;
 } mlf_stats;
 mlf_stats *mlf_stats_get(void);
@@ -94,8 +99,15 @@ void mlf_sha1_hex(const uint8_t *data, size_t size, char out[41]);
 
 /* ---- run.c: Python, the run, findings ------------------------------------ */
 
-/* Starts Python and the runner once; aborts loudly when it cannot. */
+/* Starts Python and the runner once; aborts loudly when it cannot. With
+ * MLF_MINIMIZE_STORE=1 it then minimizes the store and exits instead. */
 void mlf_python_init(void);
+/* After a session: minimizes the raw findings of the store (MLF_FINDINGS/raw)
+ * in the order they were found, the first of each signature class always,
+ * the others while budget seconds last, and stores each new full signature
+ * as <slug>.json (minimized) and <slug>.orig.json; raw/<name>.min records
+ * what became of each, so a second call goes on where one stopped. */
+int mlf_store_minimize(double budget);
 /* The runner's versions JSON ({"python": ..., "numpy": ..., "joblib": ...}). */
 const char *mlf_versions(void);
 /* In a child forked by AFL++'s fork server (from C, holding the GIL): lets

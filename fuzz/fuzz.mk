@@ -5,14 +5,15 @@
 #   make fuzz-afl      the same with AFL++ (afl-clang-fast, deferred fork server, persistent)
 #   make fuzz-build    build every libFuzzer target (fuzz-build-asan, fuzz-build-afl: the variants)
 #   make fuzz-smoke    each target for a few seconds on the seeds (fuzz/ci-smoke.sh)
-#   make fuzz-findings list and confirm the findings of the last session
+#   make fuzz-findings minimize (where a session stopped), list and confirm its findings
 #   make corpus-min    distil the session's corpus (libFuzzer -merge, or afl-cmin with ENGINE=afl)
 #   make fuzz-bench    fuzz/bench.sh: exec rate against `memlayout run`, feedback on/off
 #   make fuzz-replay   the corpus through the target bodies, no fuzzer (also part of `make test`)
 #
 # Variables: FUZZ_TARGET (case_json, case_bytes, case_parse), FUZZ_TIME (seconds),
 # JOBS, FEEDBACK (none, layout, python, all), STOP=1 (stop at the first finding),
-# FUZZ_SAN=1 (ASan+UBSan build), FUZZ_WORK (work dirs, outside git), SEEDS.
+# FUZZ_SAN=1 (ASan+UBSan build), FUZZ_WORK (work dirs, outside git), SEEDS,
+# MIN_TIME (fuzz-findings: seconds minimizing variants; sessions: FUZZ_TIME/10, >= 60).
 
 # Include this after the top Makefile has set BUILD, CC and CFLAGS (at its end).
 # Included before its first rule, nothing here may become the default goal.
@@ -28,6 +29,7 @@ FEEDBACK     ?= layout
 STOP         ?= 0
 FUZZ_SAN     ?= 0
 FUZZ_WORK    ?= out/fuzz
+MIN_TIME     ?= 60
 SEEDS        ?= corpus/seed
 ENGINE       ?= libfuzzer
 
@@ -110,8 +112,11 @@ fuzz: $(FUZZ_BIN_DIR)/$(FUZZ_TARGET) $(BUILD)/memlayout
 fuzz-afl: fuzz-build-afl $(BUILD)/memlayout
 	$(MLF_SESSION) BIN=$(FUZZ_AFL_DIR) sh fuzz/session.sh afl $(FUZZ_TARGET)
 
-fuzz-findings: $(BUILD)/memlayout
-	ML=$(BUILD)/memlayout sh fuzz/findings.sh $(if $(filter afl,$(ENGINE)),$(FUZZ_WORK)/afl/$(FUZZ_TARGET),$(FUZZ_WORK)/$(FUZZ_TARGET))
+MLF_FINDINGS_BIN = $(if $(filter afl,$(ENGINE)),$(FUZZ_AFL_DIR),$(FUZZ_BIN_DIR))/$(FUZZ_TARGET)
+
+fuzz-findings: $(BUILD)/memlayout $(if $(filter case_parse,$(FUZZ_TARGET)),,$(MLF_FINDINGS_BIN))
+	ML=$(BUILD)/memlayout MIN_TIME=$(MIN_TIME) $(if $(filter case_parse,$(FUZZ_TARGET)),,MLF_BIN=$(MLF_FINDINGS_BIN)) \
+	    sh fuzz/findings.sh $(if $(filter afl,$(ENGINE)),$(FUZZ_WORK)/afl/$(FUZZ_TARGET),$(FUZZ_WORK)/$(FUZZ_TARGET))
 
 corpus-min: $(if $(filter afl,$(ENGINE)),fuzz-build-afl,$(FUZZ_DIR)/$(FUZZ_TARGET))
 	FUZZ_WORK=$(FUZZ_WORK) SEEDS=$(SEEDS) BIN=$(if $(filter afl,$(ENGINE)),$(FUZZ_AFL_DIR),$(FUZZ_DIR)) \

@@ -2,8 +2,10 @@
  * before AFL++'s fork server), an in-process transport, the oracle, the
  * features, and what a finding becomes: an abort with a one-line signature
  * and the canonical case next to the crash file, or an entry in the finding
- * store that survives the process (findings/), deduplicated by signature and
- * minimized, after which fuzzing goes on. */
+ * store that survives the process (findings/raw/, one per signature class
+ * and set of op kinds), after which fuzzing goes on. After the session the
+ * store's raw findings are minimized and deduplicated by full signature
+ * (mlf_store_minimize, MLF_MINIMIZE_STORE=1). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -23,16 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MIN_BUDGET 150          /* candidates per minimization: ~1 ms each in process */
-#define MIN_SECONDS 3.0         /* and wall-clock: a slow case must not stall the fuzzer */
-#define MIN_SHARE 0.10          /* at most this share of the run spent minimizing repeats */
+#define MIN_BUDGET 300          /* candidates per minimization: ~1 ms each in process */
+#define MIN_SECONDS 10.0        /* and wall-clock, per finding */
 #define SEEN_CAP 4096           /* finding keys remembered in memory */
 
 static char *tmpdir;
 static char *versions;   /* the runner's versions JSON */
 static pid_t tmpdir_owner;
 static mlf_outcome out;
-static double min_seconds;
 static uint64_t seen[SEEN_CAP];
 
 static void drop_tmpdir(void)
@@ -98,6 +98,8 @@ void mlf_python_init(void)
                 mlf_cfg()->feedback & MLF_FB_PYTHON ? " python" : (mlf_cfg()->feedback ? "" : " none"));
         cJSON_Delete(v);
     }
+    if (mlf_cfg()->minimize_store)
+        exit(mlf_store_minimize(mlf_cfg()->minimize_time));
 }
 
 const char *mlf_versions(void)
@@ -151,7 +153,10 @@ static const mlf_outcome *run_case(const ml_case *in, bool traced)
     out.v = ml_oracle_judge(&out.c, &out.r);
     ml_verdict_str(&out.v, out.verdict, sizeof out.verdict);
     out.finding = out.v.kind == ML_V_FAIL || out.v.kind == ML_V_ERROR;
-    class_key(out.key, sizeof out.key);
+    if (out.finding)
+        class_key(out.key, sizeof out.key);
+    else
+        out.key[0] = 0;
     return &out;
 }
 
@@ -207,10 +212,8 @@ bool mlf_minimize(ml_case *c, int max_tries, char *sig, size_t siglen)
  * signature with the structure of the minimized case. */
 static void minimize(ml_case *m, char *sig, size_t siglen)
 {
-    double t0 = mlf_now();
     mlf_minimize(m, mlf_cfg()->minimize ? MIN_BUDGET : 1, sig, siglen);
     mlf_stats_get()->minimized++;
-    min_seconds += mlf_now() - t0;
 }
 
 /* ---- the finding store ------------------------------------------------------------- */
@@ -276,8 +279,6 @@ static void log_line(const char *what, const char *sig, const char *file)
     }
 }
 
-static void store_write(const char *sig, const ml_case *orig, const char *what);
-
 static bool store_dirs(void)
 {
     static bool dirs;
@@ -286,58 +287,269 @@ static bool store_dirs(void)
         snprintf(path, sizeof path, "%s/.seen", mlf_cfg()->findings);
         if (!ml_mkdirs(path, err, sizeof err))
             mlf_harness_bug("MLF_FINDINGS", err);
+        snprintf(path, sizeof path, "%s/raw", mlf_cfg()->findings);
+        if (!ml_mkdirs(path, err, sizeof err))
+            mlf_harness_bug("MLF_FINDINGS", err);
         dirs = true;
     }
     return dirs;
 }
 
+static void write_case(const char *path, const ml_case *c)
+{
+    char *json = ml_case_write(c);
+    if (!json)
+        mlf_harness_bug("ml_case_write", "out of memory");
+    write_text(path, json);
+    free(json);
+}
+
+/* In the loop a finding costs two hash lookups: the first of each signature
+ * class with a new set of op kinds is written as it was found (raw/, atomic,
+ * before anything else can fail) and fuzzing goes on. Minimizing costs
+ * hundreds of runs per finding, so it happens after the session
+ * (mlf_store_minimize), not in the loop. */
 static void store(const ml_case *run, const ml_case *orig)
 {
-    char key[256], sig[512];
-    snprintf(key, sizeof key, "%s", out.key);
     uint32_t opset = 0;
     for (int i = 0; i < run->nops; i++)
         opset |= 1u << run->ops[i].kind;
     char opkey[300];
-    snprintf(opkey, sizeof opkey, "%s|%x", key, opset);
+    snprintf(opkey, sizeof opkey, "%s|%x", out.key, opset);
+    bool new_class = !seen_before(fnv(out.key, 1));
+    if (seen_before(fnv(opkey, 2)))
+        return;
     store_dirs();
-    /* New failure kind: always minimized. A known kind with another set of
-     * op kinds: minimized while that costs under MIN_SHARE of the run,
-     * else left for a later occurrence (not marked seen). Only minimized
-     * cases are stored: their signatures are what makes the list short. */
-    bool new_key = !seen_before(fnv(key, 1));
-    if (!new_key && min_seconds > MIN_SHARE * (mlf_now() - mlf_stats_get()->start))
-        return;
-    if (seen_before(fnv(opkey, 2)) && !new_key)
-        return;
-    static ml_case m;
-    m = *run;
-    minimize(&m, sig, sizeof sig);
-    if (seen_before(fnv(sig, 3)))
-        return;
-    store_write(sig, orig, "new");
+    char name[160], path[PATH_MAX], rel[200];
+    slug(opkey, name, sizeof name);
+    snprintf(path, sizeof path, "%s/raw/%s.orig.json", mlf_cfg()->findings, name);
+    write_case(path, orig);
+    snprintf(path, sizeof path, "%s/raw/%s.json", mlf_cfg()->findings, name);
+    write_case(path, run);
+    snprintf(rel, sizeof rel, "raw/%s", name);
+    log_line("raw", opkey, rel);
+    mlf_stats_get()->stored++;
+    if (new_class) {
+        mlf_stats_get()->distinct++;
+        if (!mlf_cfg()->quiet)
+            fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s\n", out.key, path);
+    }
 }
 
 /* Writes the minimized run (out) and the original case under the signature. */
-static void store_write(const char *sig, const ml_case *orig, const char *what)
+static void store_write(const char *sig, const ml_case *orig, const char *what, char *name, size_t namelen)
 {
     mlf_config *cfg = mlf_cfg();
-    char name[160], path[PATH_MAX];
-    slug(sig, name, sizeof name);
-    snprintf(path, sizeof path, "%s/%s.json", cfg->findings, name);
-    char *json = ml_case_write(&out.c);
-    char *ojson = ml_case_write(orig);
-    if (!json || !ojson)
-        mlf_harness_bug("ml_case_write", "out of memory");
-    write_text(path, json);
+    char path[PATH_MAX];
+    slug(sig, name, namelen);
     snprintf(path, sizeof path, "%s/%s.orig.json", cfg->findings, name);
-    write_text(path, ojson);
-    free(json);
-    free(ojson);
-    mlf_stats_get()->distinct++;
+    write_case(path, orig);
+    snprintf(path, sizeof path, "%s/%s.json", cfg->findings, name);
+    write_case(path, &out.c);
     log_line(what, sig, name);
     if (!cfg->quiet)
-        fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s/%s.json\n", sig, cfg->findings, name);
+        fprintf(stderr, "memlayout-fuzz: %s %s -> %s\n", !strcmp(what, "abort") ? "STORED" : "MINIMIZED",
+                sig, path);
+}
+
+/* ---- after the session: minimizing the store ---------------------------------------- */
+
+typedef struct {
+    char **v;
+    int n, cap;
+} names;
+
+static bool names_has(const names *ns, const char *s)
+{
+    for (int i = 0; i < ns->n; i++)
+        if (!strcmp(ns->v[i], s))
+            return true;
+    return false;
+}
+
+static void names_add(names *ns, const char *s, size_t len)
+{
+    char *dup = strndup(s, len);
+    if (!dup)
+        mlf_harness_bug("names", "out of memory");
+    if (names_has(ns, dup)) {
+        free(dup);
+        return;
+    }
+    if (ns->n == ns->cap) {
+        ns->cap = ns->cap ? 2 * ns->cap : 64;
+        char **v = realloc(ns->v, (size_t)ns->cap * sizeof *v);
+        if (!v)
+            mlf_harness_bug("names", "out of memory");
+        ns->v = v;
+    }
+    ns->v[ns->n++] = dup;
+}
+
+static void names_free(names *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+}
+
+/* The raw findings in the order they were found (log.tsv, shared by every
+ * process of the session), then any the log lacks, by name. */
+static void raw_order(names *ns)
+{
+    mlf_config *cfg = mlf_cfg();
+    char path[PATH_MAX], err[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/log.tsv", cfg->findings);
+    char *log = ml_read_file(path, (size_t)1 << 30, &len, err, sizeof err);
+    for (char *line = log, *next; line && *line; line = next) {
+        next = strchr(line, '\n');
+        next = next ? next + 1 : line + strlen(line);
+        /* seconds, inputs, pid, target, what, signature, file */
+        char *f = line;
+        for (int k = 0; k < 6 && f < next; k++) {
+            char *tab = memchr(f, '\t', (size_t)(next - f));
+            f = tab ? tab + 1 : next;
+        }
+        if (next - line > 0 && strstr(line, "\traw\t") && !strncmp(f, "raw/", 4)) {
+            size_t n = strcspn(f + 4, "\t\n");
+            names_add(ns, f + 4, n);
+        }
+    }
+    free(log);
+    char **files;
+    snprintf(path, sizeof path, "%s/raw", cfg->findings);
+    int n = ml_list_cases(path, &files, err, sizeof err);
+    for (int i = 0; i < n; i++) {
+        const char *base = strrchr(files[i], '/');
+        base = base ? base + 1 : files[i];
+        size_t bl = strlen(base);
+        if (bl > 10 && strcmp(base + bl - 10, ".orig.json") && !strcmp(base + bl - 5, ".json"))
+            names_add(ns, base, bl - 5);
+        free(files[i]);
+    }
+    if (n > 0)
+        free(files);
+}
+
+/* raw/<name>.min: what became of a raw finding (the minimized file's name,
+ * "duplicate <name>" or "unreproduced"); present means done. */
+static bool raw_done(const char *name)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/raw/%s.min", mlf_cfg()->findings, name);
+    return access(path, F_OK) == 0;
+}
+
+static void raw_mark(const char *name, const char *what)
+{
+    char path[PATH_MAX], text[300];
+    snprintf(path, sizeof path, "%s/raw/%s.min", mlf_cfg()->findings, name);
+    snprintf(text, sizeof text, "%s\n", what);
+    write_text(path, text);
+}
+
+typedef struct {
+    int minimized, duplicates, unreproduced, unreadable, left;
+} store_tally;
+
+/* Minimizes one raw finding (whose run is in out) and stores it under its
+ * full signature unless that signature is already stored. */
+static void minimize_raw(const char *name, ml_case *c, const ml_case *orig, store_tally *t)
+{
+    char sig[512], file[160], what[200];
+    minimize(c, sig, sizeof sig);
+    t->minimized++;
+    if (!out.finding) {   /* it failed when the minimizer began: a flaky case */
+        raw_mark(name, "unreproduced");
+        t->unreproduced++;
+        return;
+    }
+    if (seen_before(fnv(sig, 3))) {
+        slug(sig, file, sizeof file);
+        snprintf(what, sizeof what, "duplicate %s", file);
+        raw_mark(name, what);
+        t->duplicates++;
+        return;
+    }
+    store_write(sig, orig, "new", file, sizeof file);
+    raw_mark(name, file);
+}
+
+int mlf_store_minimize(double budget)
+{
+    mlf_config *cfg = mlf_cfg();
+    char path[PATH_MAX], err[ML_ERR_MAX];
+    names ns = {0}, classes = {0};
+    store_tally t = {0};
+    store_dirs();
+    raw_order(&ns);
+    bool *defer = calloc((size_t)ns.n + 1, sizeof *defer);
+    if (!defer)
+        mlf_harness_bug("store", "out of memory");
+    double t0 = mlf_now(), shown = t0;
+    int todo = 0;
+    for (int i = 0; i < ns.n; i++)
+        todo += !raw_done(ns.v[i]);
+    if (!cfg->quiet)
+        fprintf(stderr, "memlayout-fuzz: minimizing %d raw finding%s in %s (first of each class, then the others for %.0f s)\n",
+                todo, todo == 1 ? "" : "s", cfg->findings, budget);
+    mlf_feedback_suspend(true);
+    /* Pass 0 takes the first raw finding of each class, whatever the budget:
+     * every bug gets a minimized case. Pass 1 takes the other variants while
+     * the budget lasts; the rest stay raw for a later call. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < ns.n; i++) {
+            static ml_case c, orig;
+            if (raw_done(ns.v[i]) || (pass == 1 && !defer[i]))
+                continue;
+            if (pass == 1 && mlf_now() - t0 > budget) {
+                t.left++;
+                continue;
+            }
+            snprintf(path, sizeof path, "%s/raw/%s.json", cfg->findings, ns.v[i]);
+            if (!ml_case_load(path, &cfg->lim, &c, err, sizeof err)) {
+                fprintf(stderr, "memlayout-fuzz: %s: %s\n", path, err);
+                raw_mark(ns.v[i], "unreadable");
+                t.unreadable++;
+                continue;
+            }
+            snprintf(path, sizeof path, "%s/raw/%s.orig.json", cfg->findings, ns.v[i]);
+            if (!ml_case_load(path, &cfg->lim, &orig, err, sizeof err))
+                orig = c;
+            if (pass == 0) {
+                run_case(&c, false);
+                if (!out.finding) {
+                    raw_mark(ns.v[i], "unreproduced");
+                    t.unreproduced++;
+                    continue;
+                }
+                if (names_has(&classes, out.key)) {
+                    defer[i] = true;
+                    continue;
+                }
+                names_add(&classes, out.key, strlen(out.key));
+            }
+            minimize_raw(ns.v[i], &c, &orig, &t);
+            if (!cfg->quiet && mlf_now() - shown > 10) {
+                shown = mlf_now();
+                fprintf(stderr, "memlayout-fuzz: %d of %d minimized, %.0f s\n", t.minimized, todo, shown - t0);
+            }
+        }
+    }
+    mlf_feedback_suspend(false);
+    if (!cfg->quiet)
+        fprintf(stderr, "memlayout-fuzz: minimized %d raw finding%s of %d class%s in %.1f s: %d new signature%s, "
+                "%d duplicate%s, %d not reproduced%s; %d left raw%s\n",
+                t.minimized, t.minimized == 1 ? "" : "s", classes.n, classes.n == 1 ? "" : "es", mlf_now() - t0,
+                t.minimized - t.duplicates - t.unreproduced, t.minimized - t.duplicates - t.unreproduced == 1 ? "" : "s",
+                t.duplicates, t.duplicates == 1 ? "" : "s", t.unreproduced,
+                t.unreadable ? ", some unreadable" : "", t.left,
+                t.left ? " (the time budget ran out; MLF_MINIMIZE_TIME)" : "");
+    free(defer);
+    names_free(&ns);
+    names_free(&classes);
+    return 0;
 }
 
 /* abort(): the engine keeps the input as crash-<sha1>; the canonical case
@@ -360,8 +572,9 @@ static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *inp
     if (json)
         write_text(path, json);
     free(json);
+    char name[160];
     if (cfg->findings_set && store_dirs())
-        store_write(sig, orig, "abort");
+        store_write(sig, orig, "abort", name, sizeof name);
     fprintf(stderr, "memlayout-fuzz: FINDING %s (case: %scrash-%s.json)\n", sig, cfg->artifact_prefix, sha);
     fflush(stderr);
     drop_tmpdir();   /* abort() skips atexit */

@@ -1,12 +1,15 @@
 #!/bin/sh
 # One fuzz session (`make fuzz`, `make fuzz-afl`): runs the engine for
 # FUZZ_TIME seconds on JOBS cores, the finding store collecting every
-# distinct finding as it goes (the target never stops at one unless STOP=1),
-# then lists the findings and confirms each through a real process.
+# finding as it goes (the target never stops at one unless STOP=1), then
+# minimizes them, lists the distinct bugs and confirms each through a real
+# process (fuzz/findings.sh).
 #
 # usage: fuzz/session.sh libfuzzer|afl TARGET
 # env:   BIN (dir of the built targets), FUZZ_TIME, JOBS, FEEDBACK, STOP,
-#        FUZZ_WORK (work dirs, outside git), SEEDS, ML (memlayout binary)
+#        FUZZ_WORK (work dirs, outside git), SEEDS, ML (memlayout binary),
+#        MIN_TIME (seconds minimizing variants after the session; default
+#        FUZZ_TIME/10, at least 60)
 set -eu
 LC_ALL=C
 export LC_ALL
@@ -15,6 +18,8 @@ target=${2:?usage: fuzz/session.sh libfuzzer|afl TARGET}
 root=$(pwd)
 BIN=$(cd "${BIN:?}" && pwd)
 FUZZ_TIME=${FUZZ_TIME:-3600}
+MIN_TIME=${MIN_TIME:-$((FUZZ_TIME / 10 > 60 ? FUZZ_TIME / 10 : 60))}
+export MIN_TIME
 JOBS=${JOBS:-1}
 FEEDBACK=${FEEDBACK:-layout}
 STOP=${STOP:-0}
@@ -103,5 +108,7 @@ else
 fi
 echo "memlayout fuzz: ran $(( $(date +%s) - start )) s"
 rm -rf "$work/tmp"/memlayout-* 2>/dev/null || true
+# The store's raw findings are minimized now, not during fuzzing (findings.sh).
+[ "$target" = case_parse ] || export MLF_BIN="$BIN/$target"
 ML=$ML sh "$root/fuzz/findings.sh" "$work"
 exit "$([ "$rc" -gt 0 ] && echo 1 || echo 0)"

@@ -40,9 +40,47 @@ MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" "$OUT/case_json" -runs=60 -de
     "$work/corpus" "$work/seeds" >"$work/json.log" 2>&1
 rc=$?
 check case_json_should_keep_going_past_findings test $rc = 0
-check case_json_should_store_the_public_example_family \
-    grep -q '	new	share/joblib fail:data,flags,strides C>F | raw 1d r <f8: reshape(C,2d)	' "$work/findings/log.tsv"
+check case_json_should_store_the_public_example_family_as_found \
+    grep -q '	raw	share/joblib fail:data,flags,strides C>F|[0-9a-f]*	raw/' "$work/findings/log.tsv"
+check case_json_should_not_minimize_while_fuzzing \
+    grep -Eq 'findings \([0-9]+ classes, [1-9][0-9]* stored, 0 minimized\)' "$work/json.log"
 [ $rc = 0 ] || tail -20 "$work/json.log" >&2
+MLF_MINIMIZE_STORE=1 MLF_FINDINGS="$work/findings" "$OUT/case_json" >"$work/min.log" 2>&1
+check minimizing_the_store_should_succeed test $? = 0
+check the_store_should_hold_the_public_example_minimized \
+    grep -q '	new	share/joblib fail:data,flags,strides C>F | raw 1d r <f8: reshape(C,2d)	' "$work/findings/log.tsv"
+raws() { ls "$1"/raw/*.json 2>/dev/null | grep -vc '[.]orig[.]json$'; }
+mins() { ls "$1"/raw/*.min 2>/dev/null | wc -l; }
+check every_raw_finding_should_say_what_became_of_it \
+    test "$(raws "$work/findings")" = "$(mins "$work/findings")" -a "$(mins "$work/findings")" -gt 0
+check each_new_signature_should_have_one_minimized_file test \
+    "$(grep -c '	new	' "$work/findings/log.tsv")" = "$(ls "$work/findings"/*.json | grep -vc '[.]orig[.]json$')"
+check minimized_files_should_be_canonical_cases sh -c \
+    "for f in '$work/findings'/*.json; do '$ML' replay -q --timeout 30 \"\$f\" >/dev/null; [ \$? -le 1 ] || exit 1; done"
+MLF_MINIMIZE_STORE=1 MLF_FINDINGS="$work/findings" "$OUT/case_json" >"$work/min2.log" 2>&1
+check a_second_pass_should_find_nothing_left grep -q '^memlayout-fuzz: minimized 0 raw findings' "$work/min2.log"
+
+# A whole session: raw findings while fuzzing; after it, with no time for
+# variants (MIN_TIME=0), the first of each class minimized and the rest left
+# for `make fuzz-findings`, which goes on where the session stopped.
+FUZZ_TIME=5 MIN_TIME=0 FUZZ_WORK="$work/sess" SEEDS="$work/seeds" BIN="$OUT" ML="$ML" \
+    sh fuzz/session.sh libfuzzer case_json >"$work/sess.log" 2>&1
+rc=$?
+check a_session_should_exit_0_with_findings test $rc = 0
+[ $rc = 0 ] || tail -30 "$work/sess.log" >&2
+sf="$work/sess/case_json/findings"
+check the_session_should_confirm_the_public_example_family \
+    grep -q '^CONFIRMED *share/joblib fail:data,flags,strides C>F ' "$sf/summary.txt"
+classes=$(awk -F'\t' '$5 == "raw" { sub(/[|][0-9a-f]*$/, "", $6); if (!($6 in c)) { c[$6] = 1; n++ } } END { print n + 0 }' "$sf/log.tsv")
+check every_class_should_get_a_minimized_case_without_time_for_variants \
+    test "$(ls "$sf"/*.json | grep -vc '[.]orig[.]json$')" -ge "$classes" -a "$classes" -gt 0
+left=$(( $(raws "$sf") - $(mins "$sf") ))
+if [ "$left" -gt 0 ]; then
+    check the_summary_should_say_what_is_left_raw grep -q "^$left raw finding(s) in .* not minimized yet" "$sf/summary.txt"
+fi
+MIN_TIME=60 MLF_BIN="$OUT/case_json" ML="$ML" sh fuzz/findings.sh "$work/sess/case_json" >"$work/findings2.log" 2>&1
+check findings_sh_should_minimize_what_the_session_left test "$(raws "$sf")" = "$(mins "$sf")"
+check and_then_say_nothing_is_left sh -c "! grep -q 'not minimized yet' '$sf/summary.txt'"
 
 "$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1
