@@ -118,7 +118,7 @@ for target in case_json case_bytes; do
                 pin "$BIN/$target" -max_total_time="$FT" -timeout=30 -seed=$((SEED + r - 1)) -print_final_stats=1 $dict \
                 -artifact_prefix="$d/" "$d/corpus" "$work/controls" >"$d/log" 2>&1 || true
             first=$(awk -F'\t' -v re="$family" '$6 ~ re { print $1; exit }' "$d/findings/log.tsv" 2>/dev/null)
-            nf=$(awk -F'\t' '$5 == "raw" { sub(/[|][0-9a-f]*$/, "", $6); if (!($6 in c)) { c[$6] = 1; n++ } }
+            nf=$(awk -F'\t' '$5 == "raw" { if (!($8 in c)) { c[$8] = 1; n++ } }
                 END { print n + 0 }' "$d/findings/log.tsv" 2>/dev/null || echo 0)
             st=$(grep 'memlayout-fuzz: .* inputs in' "$d/log" | tail -1)
             lay=$(echo "$st" | sed -n 's/.*layout features \([0-9]*\).*/\1/p')

@@ -82,44 +82,43 @@ for g in "$tmp"/group.*; do
     xargs "$ML" replay -q --timeout 30 -T "$1" --reducer "$2" <"$g" >>"$tmp/replay.out" 2>>"$tmp/replay.err"
 done
 
-sig_of() {   # the signature the fuzzer logged for this file
-    b=$(basename "$1" .json)
-    awk -F'\t' -v b="$b" '$7 == b { print $6; exit }' "$fd/log.tsv" 2>/dev/null
-}
-
+# The signature and class id the fuzzer logged for each minimized file.
+awk -F'\t' '$5 == "new" || $5 == "abort" { print $7 "\t" $6 "\t" ($8 == "" ? "-" : $8) }' "$fd/log.tsv" 2>/dev/null >"$tmp/logged"
 mkdir -p "$fd"
 for f in "$fd"/*.json; do
     [ -e "$f" ] || continue
     case $f in *.orig.json) continue ;; esac
-    sig=$(sig_of "$f")
-    printf '%s\t%s\n' "${sig:-$(basename "$f")}" "$f"
+    b=$(basename "$f" .json)
+    line=$(awk -F'\t' -v b="$b" '$1 == b { print $2 "\t" $3; exit }' "$tmp/logged")
+    printf '%s\t%s\n' "${line:-$b	-}" "$f"
 done | sort >"$tmp/list"
 
-# One row per stored variant: class, structure, status, real-process verdicts, file, size.
+# One row per stored variant: class id, class, structure, status, real-process verdicts, file, size.
 tab=$(printf '\t')
-while IFS="$tab" read -r sig f; do
+while IFS="$tab" read -r sig id f; do
     verdicts=$(grep -F "$f [" "$tmp/replay.out" 2>/dev/null | sed 's/^.* \[\([^]]*\)\]: \(.*\)$/\1: \2/' | tr '\n' ' ')
     if echo "$verdicts" | grep -Eq ': (fail|error):'; then status=CONFIRMED; else status="in-process only"; fi
     class=$(echo "$sig" | sed 's/ | .*//')
     structure=$(echo "$sig" | sed -n 's/^.* | //p')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$class" "${structure:--}" "$status" "${verdicts:-no verdict}" "$f" "$(wc -c <"$f")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$([ "$id" = - ] && echo "$class" || echo "$id")" "$class" "${structure:--}" "$status" "${verdicts:-no verdict}" "$f" "$(wc -c <"$f")"
 done <"$tmp/list" >"$tmp/rows"
 
-# A bug is a signature class; it is CONFIRMED when a real process fails one of
-# its minimized variants. Shown with its smallest variant.
+# A bug is a signature class (its id: signature.h; values that happen to
+# match after a layout broke do not split it); it is CONFIRMED when a real
+# process fails one of its minimized variants. Shown with its smallest variant.
 {
     awk -F'\t' -v dir="$fd" -v n="$n" '
         !($1 in cls) { order[++nb] = $1 }
-        { cls[$1]++; if ($3 == "CONFIRMED") conf[$1]++
-          if (!($1 in best) || $6 + 0 < size[$1] + 0) { best[$1] = $5; size[$1] = $6; real[$1] = $4 }
-          vars[$1] = vars[$1] (vars[$1] == "" ? "" : "; ") $2 }
+        { cls[$1]++; if ($4 == "CONFIRMED") conf[$1]++
+          if (!($1 in best) || $7 + 0 < size[$1] + 0) { best[$1] = $6; size[$1] = $7; real[$1] = $5; label[$1] = $2 }
+          vars[$1] = vars[$1] (vars[$1] == "" ? "" : "; ") $3 }
         END {
           nc = 0
           for (i = 1; i <= nb; i++) if (conf[order[i]]) nc++
           printf "memlayout fuzz findings in %s: %d distinct bugs (%d minimized variants), %d confirmed through a real process\n", dir, nb, n, nc
           for (i = 1; i <= nb; i++) {
             c = order[i]
-            printf "%-16s %s  (%d variant%s, %d confirmed)\n", (conf[c] ? "CONFIRMED" : "in-process only"), c, cls[c], (cls[c] > 1 ? "s" : ""), conf[c] + 0
+            printf "%-16s %s  (%d variant%s, %d confirmed)\n", (conf[c] ? "CONFIRMED" : "in-process only"), label[c], cls[c], (cls[c] > 1 ? "s" : ""), conf[c] + 0
             json = ""
             getline json < best[c]
             close(best[c])

@@ -59,7 +59,8 @@ typedef struct {
     ml_verdict v;
     bool finding;              /* fail or error */
     char verdict[256];
-    char key[256];             /* signature class (signature.h), before minimization */
+    char key[256];             /* signature class (signature.h) as text, before minimization */
+    char class_id[9];          /* its id (ml_sig_id): what "the same bug" means */
 } mlf_outcome;
 
 /* ---- fuzz.c: configuration, input decoding, counters (no Python) --------- */

@@ -99,10 +99,10 @@ static void replay_file(const char *path)
         static ml_case m;
         size_t nops = (size_t)o->c.nops;
         m = o->c;
-        snprintf(key, sizeof key, "%s", o->key);
+        snprintf(key, sizeof key, "%s", o->class_id);
         bool ok = mlf_minimize(&m, 60, NULL, 0);
         const mlf_outcome *mo = mlf_run_quiet(&m);
-        check(ok && mo->finding && !strcmp(mo->key, key) && (size_t)m.nops <= nops, name,
+        check(ok && mo->finding && !strcmp(mo->class_id, key) && (size_t)m.nops <= nops, name,
               "its minimized case should fail the same way", mo->key);
     }
     mlf_case_bytes(d, len < MLF_MAX_DECODE ? len : MLF_MAX_DECODE);

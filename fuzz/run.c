@@ -119,12 +119,14 @@ const mlf_outcome *mlf_last(void)
 }
 
 /* The class of a judged case, the harness's notion of "the same bug"
- * (signature.h): transport kind, verdict, flag transition. */
-static void class_key(char *buf, size_t len)
+ * (signature.h): transport kind, verdict, flag transition; as text and as
+ * its id, which ignores values that happen to match once a layout broke. */
+static void class_key(void)
 {
     ml_sig sig;
     ml_sig_from(&out.c, &out.r, &out.v, &sig);
-    ml_sig_str(&sig, buf, len);
+    ml_sig_str(&sig, out.key, sizeof out.key);
+    ml_sig_id(&sig, false, out.class_id);
 }
 
 static const mlf_outcome *run_case(const ml_case *in, bool traced)
@@ -153,10 +155,12 @@ static const mlf_outcome *run_case(const ml_case *in, bool traced)
     out.v = ml_oracle_judge(&out.c, &out.r);
     ml_verdict_str(&out.v, out.verdict, sizeof out.verdict);
     out.finding = out.v.kind == ML_V_FAIL || out.v.kind == ML_V_ERROR;
-    if (out.finding)
-        class_key(out.key, sizeof out.key);
-    else
+    if (out.finding) {
+        class_key();
+    } else {
         out.key[0] = 0;
+        out.class_id[0] = 0;
+    }
     return &out;
 }
 
@@ -265,13 +269,17 @@ static void write_text(const char *path, const char *text)
         fprintf(stderr, "memlayout-fuzz: %s\n", err);
 }
 
+/* One line per stored case: seconds, inputs, pid, target, what ("raw",
+ * "new", "abort"), signature, file, class id (of out: the case stored). */
 static void log_line(const char *what, const char *sig, const char *file)
 {
     char path[PATH_MAX], line[1024];
     snprintf(path, sizeof path, "%s/log.tsv", mlf_cfg()->findings);
-    int n = snprintf(line, sizeof line, "%.3f\t%llu\t%d\t%s\t%s\t%s\t%s\n",
+    int n = snprintf(line, sizeof line, "%.3f\t%llu\t%d\t%s\t%s\t%s\t%s\t%s\n",
                      mlf_now() - mlf_stats_get()->start, (unsigned long long)mlf_stats_get()->inputs,
-                     (int)getpid(), mlf_cfg()->target, what, sig, file);
+                     (int)getpid(), mlf_cfg()->target, what, sig, file, out.class_id);
+    if (n >= (int)sizeof line)
+        n = (int)sizeof line - 1;
     int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
         if (write(fd, line, (size_t)n) < 0) { /* the store is best effort; the case files matter */ }
@@ -314,11 +322,12 @@ static void store(const ml_case *run, const ml_case *orig)
     uint32_t opset = 0;
     for (int i = 0; i < run->nops; i++)
         opset |= 1u << run->ops[i].kind;
-    char opkey[300];
-    snprintf(opkey, sizeof opkey, "%s|%x", out.key, opset);
-    bool new_class = !seen_before(fnv(out.key, 1));
-    if (seen_before(fnv(opkey, 2)))
+    char opkey[300], idkey[32];
+    snprintf(idkey, sizeof idkey, "%s|%x", out.class_id, opset);
+    bool new_class = !seen_before(fnv(out.class_id, 1));
+    if (seen_before(fnv(idkey, 2)))
         return;
+    snprintf(opkey, sizeof opkey, "%s|%x", out.key, opset);
     store_dirs();
     char name[160], path[PATH_MAX], rel[200];
     slug(opkey, name, sizeof name);
@@ -524,11 +533,11 @@ int mlf_store_minimize(double budget)
                     t.unreproduced++;
                     continue;
                 }
-                if (names_has(&classes, out.key)) {
+                if (names_has(&classes, out.class_id)) {
                     defer[i] = true;
                     continue;
                 }
-                names_add(&classes, out.key, strlen(out.key));
+                names_add(&classes, out.class_id, strlen(out.class_id));
             }
             minimize_raw(ns.v[i], &c, &orig, &t);
             if (!cfg->quiet && mlf_now() - shown > 10) {
