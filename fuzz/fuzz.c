@@ -164,6 +164,36 @@ ml_transport mlf_fuzz_transport(ml_transport t)
     }
 }
 
+/* ---- a growing set of hashes (the finding store's keys) --------------------- */
+
+bool mlf_hset_add(mlf_hset *s, uint64_t h)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            mlf_harness_bug("finding keys", "out of memory");
+        for (size_t k = 0; k < s->cap; k++) {
+            if (!s->v[k])
+                continue;
+            size_t i = s->v[k] & (cap - 1);
+            while (v[i])
+                i = (i + 1) & (cap - 1);
+            v[i] = s->v[k];
+        }
+        free(s->v);
+        s->v = v;
+        s->cap = cap;
+    }
+    size_t i = h & (s->cap - 1);
+    for (; s->v[i]; i = (i + 1) & (s->cap - 1))
+        if (s->v[i] == h)
+            return true;
+    s->v[i] = h;
+    s->n++;
+    return false;
+}
+
 /* ---- SHA-1 (FIPS 180-4), only to name files the way libFuzzer does -------- */
 
 static uint32_t rol(uint32_t x, int n)

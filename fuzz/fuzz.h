@@ -95,6 +95,16 @@ ml_transport mlf_fuzz_transport(ml_transport t);
 /* Aborts with one line on stderr: a bug in the harness itself, never a finding. */
 void mlf_harness_bug(const char *what, const char *detail) __attribute__((noreturn));
 
+/* A set of non-zero 64-bit hashes, open addressing, grown at half full: a
+ * session of hours stores tens of thousands of finding keys. Zero it to
+ * start; free(s.v) to drop it. */
+typedef struct {
+    uint64_t *v;
+    size_t cap, n;
+} mlf_hset;
+/* Adds h (non-zero); true when it was there already. */
+bool mlf_hset_add(mlf_hset *s, uint64_t h);
+
 /* SHA-1 of data as 40 hex digits: libFuzzer names crash files crash-<sha1>. */
 void mlf_sha1_hex(const uint8_t *data, size_t size, char out[41]);
 

@@ -110,6 +110,26 @@ static void replay_file(const char *path)
     free(text);
 }
 
+/* The store's key set: 100,000 keys (hash-like: distinct odd multiples) are
+ * each new once, then each known; others stay unknown. */
+static void hset_self_check(void)
+{
+    mlf_hset set = {0};
+    int wrong = 0;
+    const uint64_t m = 0x9e3779b97f4a7c15ull;
+    for (uint64_t k = 1; k <= 100000; k++)
+        wrong += mlf_hset_add(&set, k * m);
+    for (uint64_t k = 1; k <= 100000; k++)
+        wrong += !mlf_hset_add(&set, k * m);
+    for (uint64_t k = 100001; k <= 100100; k++)
+        wrong += mlf_hset_add(&set, k * m);
+    char got[64];
+    snprintf(got, sizeof got, "%d wrong answers, %zu keys", wrong, set.n);
+    check(wrong == 0 && set.n == 100100 && set.cap >= 2 * set.n, "hset",
+          "the finding store's key set should grow and answer exactly", got);
+    free(set.v);
+}
+
 int main(int argc, char **argv)
 {
     static const char *defaults[] = {"corpus/seed", "corpus/regress/cases"};
@@ -118,6 +138,7 @@ int main(int argc, char **argv)
     setenv("MLF_ON_FINDING", "report", 1);
     setenv("MLF_QUIET", "1", 0);
     mlf_init("replay", NULL, NULL);
+    hset_self_check();
     mlf_python_init();
     for (int p = 0; p < npaths; p++) {
         char **files, err[512];

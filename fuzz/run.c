@@ -27,13 +27,11 @@
 
 #define MIN_BUDGET 300          /* candidates per minimization: ~1 ms each in process */
 #define MIN_SECONDS 10.0        /* and wall-clock, per finding */
-#define SEEN_CAP 4096           /* finding keys remembered in memory */
 
 static char *tmpdir;
 static char *versions;   /* the runner's versions JSON */
 static pid_t tmpdir_owner;
 static mlf_outcome out;
-static uint64_t seen[SEEN_CAP];
 
 static void drop_tmpdir(void)
 {
@@ -232,12 +230,9 @@ static uint64_t fnv(const char *s, uint64_t h)
 /* Seen in this process, or (marker file) by any process sharing the store. */
 static bool seen_before(uint64_t h)
 {
-    size_t i = h % SEEN_CAP;
-    for (size_t n = 0; n < SEEN_CAP && seen[i]; n++, i = (i + 1) % SEEN_CAP)
-        if (seen[i] == h)
-            return true;
-    if (!seen[i])
-        seen[i] = h;
+    static mlf_hset seen;
+    if (mlf_hset_add(&seen, h))
+        return true;
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/.seen/%016llx", mlf_cfg()->findings, (unsigned long long)h);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
@@ -366,6 +361,7 @@ static void store_write(const char *sig, const ml_case *orig, const char *what, 
 typedef struct {
     char **v;
     int n, cap;
+    mlf_hset set;   /* hashes of v: the raw list of a long session is long */
 } names;
 
 static bool names_has(const names *ns, const char *s)
@@ -381,7 +377,7 @@ static void names_add(names *ns, const char *s, size_t len)
     char *dup = strndup(s, len);
     if (!dup)
         mlf_harness_bug("names", "out of memory");
-    if (names_has(ns, dup)) {
+    if (mlf_hset_add(&ns->set, fnv(dup, 4)) && names_has(ns, dup)) {
         free(dup);
         return;
     }
@@ -400,6 +396,7 @@ static void names_free(names *ns)
     for (int i = 0; i < ns->n; i++)
         free(ns->v[i]);
     free(ns->v);
+    free(ns->set.v);
 }
 
 /* The raw findings in the order they were found (log.tsv, shared by every
