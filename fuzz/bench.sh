@@ -91,7 +91,7 @@ ratio=$(cat "$work/fz-a" "$work/fz-b" "$work/ml-a" "$work/ml-b" | awk '
     END { f = (fw > 0 ? fn / fw : 0); m = (mw > 0 ? mn / mw : 0)
           printf "%.0f vs %.0f cases/s, ratio %.2f", f, m, (m > 0 ? f / m : 0) }')
 echo "  libFuzzer case_bytes vs memlayout run: $ratio (target >= 0.8)"
-grep 'memlayout-fuzz: case_bytes: .* inputs' "$work/rate-a.log" | sed 's/^/  /' || true
+grep 'memlayout-fuzz: case_bytes: .* inputs in' "$work/rate-a.log" | sed 's/^/  /' || true
 t0=$(now)
 MLF_MINIMIZE_STORE=1 MLF_FINDINGS="$work/rate-a/findings" pin "$BIN/case_bytes" >"$work/min.log" 2>&1 || true
 t1=$(now)

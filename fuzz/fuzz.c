@@ -122,6 +122,7 @@ void mlf_init(const char *target, int *argc, char ***argv)
     cfg.findings = env("MLF_FINDINGS", "findings");
     cfg.findings_set = getenv("MLF_FINDINGS") != NULL;
     cfg.quiet = strcmp(env("MLF_QUIET", "0"), "0") != 0;
+    cfg.progress = atof(env("MLF_PROGRESS", "60"));
     snprintf(cfg.artifact_prefix, sizeof cfg.artifact_prefix, "./");
     for (int i = 1; argc && argv && i < *argc; i++) {
         const char *a = (*argv)[i];
@@ -131,10 +132,33 @@ void mlf_init(const char *target, int *argc, char ***argv)
     atexit(print_stats);
 }
 
+/* Every MLF_PROGRESS seconds (default 60, 0: never) one line on stderr: an
+ * hour-long session shows it is alive between libFuzzer's power-of-two
+ * pulses. Checked every 256 inputs. */
+static void progress(void)
+{
+    static double last;
+    static uint64_t last_inputs;
+    if (cfg.progress <= 0 || cfg.quiet || (stats.inputs & 255))
+        return;
+    double now = mlf_now();
+    if (!last)
+        last = stats.start;
+    if (now - last < cfg.progress)
+        return;
+    fprintf(stderr, "memlayout-fuzz: %s: %.0f s, %llu inputs (%.0f/s), %llu findings, %llu classes, %llu stored\n",
+            cfg.target, now - stats.start, (unsigned long long)stats.inputs,
+            (double)(stats.inputs - last_inputs) / (now - last), (unsigned long long)stats.findings,
+            (unsigned long long)stats.distinct, (unsigned long long)stats.stored);
+    last = now;
+    last_inputs = stats.inputs;
+}
+
 bool mlf_parse_case(const uint8_t *data, size_t size, ml_case *c)
 {
     char err[ML_ERR_MAX];
     stats.inputs++;
+    progress();
     if (size > MLF_MAX_JSON || !ml_case_parse((const char *)data, size, &cfg.lim, c, err, sizeof err)) {
         stats.rejected++;
         return false;
@@ -146,6 +170,7 @@ void mlf_decode_case(const uint8_t *data, size_t size, ml_case *c)
 {
     ml_src s;
     stats.inputs++;
+    progress();
     ml_src_bytes(&s, data, size);
     ml_gen_case(&s, &cfg.gen, c);
 }

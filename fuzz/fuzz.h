@@ -48,6 +48,7 @@ typedef struct {
     bool findings_set;         /* MLF_FINDINGS given: abort mode records there too */
     char artifact_prefix[1024];/* libFuzzer's -artifact_prefix (crash files) */
     bool quiet;
+    double progress;           /* MLF_PROGRESS: seconds between progress lines, 0 none */
 } mlf_config;
 
 /* The outcome of the last case run by mlf_run (what the replay checks). */

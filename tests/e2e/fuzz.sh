@@ -63,10 +63,12 @@ check a_second_pass_should_find_nothing_left grep -q '^memlayout-fuzz: minimized
 # A whole session: raw findings while fuzzing; after it, with no time for
 # variants (MIN_TIME=0), the first of each class minimized and the rest left
 # for `make fuzz-findings`, which goes on where the session stopped.
-FUZZ_TIME=5 MIN_TIME=0 FUZZ_WORK="$work/sess" SEEDS="$work/seeds" BIN="$OUT" ML="$ML" \
+FUZZ_TIME=5 MIN_TIME=0 MLF_PROGRESS=1 FUZZ_WORK="$work/sess" SEEDS="$work/seeds" BIN="$OUT" ML="$ML" \
     sh fuzz/session.sh libfuzzer case_json >"$work/sess.log" 2>&1
 rc=$?
 check a_session_should_exit_0_with_findings test $rc = 0
+check a_session_should_show_progress \
+    grep -Eq '^memlayout-fuzz: case_json: [0-9]+ s, [0-9]+ inputs \([0-9]+/s\), [0-9]+ findings' "$work/sess.log"
 [ $rc = 0 ] || tail -30 "$work/sess.log" >&2
 sf="$work/sess/case_json/findings"
 check the_session_should_confirm_the_public_example_family \
