@@ -31,10 +31,11 @@ CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 VERSION   := 0.1.0
 CFLAGS    ?= -O2 -g
-CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes $(SANFLAGS) \
-             -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) \
-             -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
+# What every build of the harness is told about this machine (fuzz/fuzz.mk too).
+ML_DEFS   := -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
              -DML_RUNNER_DIR='"$(abspath harness/python)"'
+CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes $(SANFLAGS) \
+             -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(CJSON_LIBS) $(PY_LIBS) -lm
 CLI_LDLIBS := $(CJSON_LIBS) $(CLI_PY_LIBS) -lm

@@ -39,10 +39,8 @@ MLF_LIB_SRC  := $(addprefix harness/,case.c gen.c layout.c oracle.c fsutil.c py.
 MLF_HDRS     := $(wildcard harness/*.h) fuzz/fuzz.h
 MLF_CORE     := fuzz mutate feedback
 MLF_PYSIDE   := run pytrace
-MLF_DEFS      = -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
-                -DML_RUNNER_DIR='"$(abspath harness/python)"'
 MLF_CFLAGS    = -O1 -g -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-                -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) $(MLF_DEFS)
+                -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
 MLF_ASAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 FUZZ_DIR      := build/fuzz
