@@ -557,7 +557,8 @@ static const fuzzlog *fuzz_entry(const ml_report *r, const char *name)
 
 void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
 {
-    /* t, inputs, pid, target, what, signature, file: tab-separated (fuzz/run.c) */
+    /* t, inputs, pid, target, what, signature, file[, class id]: tab-separated
+     * (fuzz/run.c); file is relative to the store ("raw/<name>" as found) */
     char buf[2048];
     if (len >= sizeof buf || r->nflog >= 100000)
         return;
@@ -574,7 +575,12 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
     if (!l)
         return;
     r->flog = l;
-    l[r->nflog].name = strdup(f[6]);
+    /* a raw finding's signature is its class and "|<op kinds>": group by the class */
+    char *bar = !strcmp(f[4], "raw") ? strrchr(f[5], '|') : NULL;
+    if (bar && bar[1] && strspn(bar + 1, "0123456789abcdef") == strlen(bar + 1))
+        *bar = 0;
+    const char *slash = strrchr(f[6], '/');
+    l[r->nflog].name = strdup(slash ? slash + 1 : f[6]);
     l[r->nflog].sig = strdup(f[5]);
     l[r->nflog].t = atof(f[0]);
     if (l[r->nflog].name && l[r->nflog].sig)
@@ -2866,6 +2872,14 @@ static int load_findings(ml_report *r, const char *dir, char *err, size_t errlen
         /* not findings: run and triage files, fuzzing's originals (the .json beside is minimized) */
         if (!strcmp(b, "summary.json") || !strcmp(b, "triage.json") || b[0] == '.' || has_suffix(b, ".orig.json") ||
             strstr(f, "/bugs/")) {
+            free(files[i]);
+            continue;
+        }
+        /* a fuzzing store's raw findings (raw/<name>.json, as found) count
+         * until minimized: then raw/<name>.min exists and the minimized file stands for it */
+        char mark[4096];
+        snprintf(mark, sizeof mark, "%.*s.min", (int)(strlen(f) - 5), f);
+        if (strstr(f, "/raw/") && is_file(mark)) {
             free(files[i]);
             continue;
         }

@@ -80,9 +80,13 @@ left=$(( $(raws "$sf") - $(mins "$sf") ))
 if [ "$left" -gt 0 ]; then
     check the_summary_should_say_what_is_left_raw grep -q "^$left raw finding(s) in .* not minimized yet" "$sf/summary.txt"
 fi
+nmin() { ls "$sf"/*.json | grep -vc '[.]orig[.]json$'; }
+reported() { "$ML" report -o "$work/sess.html" "$work/sess/case_json" 2>&1 | sed -n 's/.* \([0-9]*\) findings in .*/\1/p'; }
+check the_report_should_count_each_finding_once_minimized_or_pending test "$(reported)" = "$(( $(nmin) + left ))"
 MIN_TIME=60 MLF_BIN="$OUT/case_json" ML="$ML" sh fuzz/findings.sh "$work/sess/case_json" >"$work/findings2.log" 2>&1
 check findings_sh_should_minimize_what_the_session_left test "$(raws "$sf")" = "$(mins "$sf")"
 check and_then_say_nothing_is_left sh -c "! grep -q 'not minimized yet' '$sf/summary.txt'"
+check and_the_report_should_show_the_minimized_ones test "$(reported)" = "$(nmin)"
 
 "$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1
