@@ -291,11 +291,8 @@ int ml_cmd_triage(int argc, char **argv)
     }
     for (int i = 0; i < nf && !ml_cli_stop; i++) {
         size_t len;
-        const char *bn = base_name(files[i]);
-        size_t bl = strlen(bn);
-        /* not findings: a run's own files, and a fuzzer's unminimized originals */
-        if (!strcmp(bn, "summary.json") || !strcmp(bn, "triage.json") ||
-            (bl > 10 && !strcmp(bn + bl - 10, ".orig.json")))
+        /* not findings: a run's own files, a fuzzer's originals and minimized raw findings */
+        if (ml_not_a_finding(files[i]))
             continue;
         if (!ml_case_load(files[i], &co.lim, c, err, sizeof err)) {
             fprintf(stderr, "memlayout triage: %s: skipped: %s\n", files[i], err);

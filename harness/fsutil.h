@@ -40,4 +40,10 @@ double ml_now(void);
  * sorted. Returns the count, or -1 (err set). *out is malloc'd, as are its strings. */
 int ml_list_cases(const char *path, char ***out, char *err, size_t errlen);
 
+/* Case files under a findings directory that are not findings of their
+ * own: a run's summary.json and triage.json, a fuzzing store's originals
+ * (*.orig.json) and its raw findings once minimized (raw/<name>.json with
+ * raw/<name>.min beside it: the minimized file stands for them). */
+bool ml_not_a_finding(const char *path);
+
 #endif

@@ -2870,16 +2870,8 @@ static int load_findings(ml_report *r, const char *dir, char *err, size_t errlen
         const char *b = strrchr(f, '/');
         b = b ? b + 1 : f;
         /* not findings: run and triage files, fuzzing's originals (the .json beside is minimized) */
-        if (!strcmp(b, "summary.json") || !strcmp(b, "triage.json") || b[0] == '.' || has_suffix(b, ".orig.json") ||
-            strstr(f, "/bugs/")) {
-            free(files[i]);
-            continue;
-        }
-        /* a fuzzing store's raw findings (raw/<name>.json, as found) count
-         * until minimized: then raw/<name>.min exists and the minimized file stands for it */
-        char mark[4096];
-        snprintf(mark, sizeof mark, "%.*s.min", (int)(strlen(f) - 5), f);
-        if (strstr(f, "/raw/") && is_file(mark)) {
+        /* a fuzzing store's raw findings count until minimized (ml_not_a_finding) */
+        if (ml_not_a_finding(f) || b[0] == '.' || strstr(f, "/bugs/")) {
             free(files[i]);
             continue;
         }

@@ -1,5 +1,6 @@
 /* Unit tests of the HTML report: escaping, aggregation, size, inputs. */
 #include "check.h"
+#include "fsutil.h"
 #include "html.h"
 #include "report.h"
 #include "signature.h"
@@ -594,6 +595,47 @@ static void build_should_refuse_what_is_not_a_results_directory(void)
     rmdir(dir);
 }
 
+static void put(const char *dir, const char *name, const char *text)
+{
+    char path[700], err[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    CHECK(ml_write_atomic(path, text, strlen(text), err, sizeof err));
+}
+
+/* A fuzzing store: minimized files and their originals, raw findings done
+ * (raw/<name>.min) and pending. Each finding counts once. */
+static void a_fuzz_store_should_count_each_finding_once(void)
+{
+    char dir[] = "/tmp/test_report.XXXXXX", err[512], out[600], path[600];
+    CHECK(mkdtemp(dir) != NULL);
+    static const char *const c =
+        "{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[4],\"order\":\"C\","
+        "\"offset\":0,\"mode\":\"r\"},\"ops\":[],\"transport\":\"reduce\",\"seed\":0}";
+    snprintf(path, sizeof path, "%s/findings/raw", dir);
+    CHECK(ml_mkdirs(path, err, sizeof err));
+    snprintf(path, sizeof path, "%s/findings", dir);
+    put(path, "min-a.json", c);
+    put(path, "min-a.orig.json", c);
+    put(path, "raw/done.json", c);
+    put(path, "raw/done.orig.json", c);
+    put(path, "raw/done.min", "min-a\n");
+    put(path, "raw/pending.json", c);
+    put(path, "raw/pending.orig.json", c);
+    snprintf(path, sizeof path, "%s/findings/raw/done.json", dir);
+    CHECK(ml_not_a_finding(path));
+    snprintf(path, sizeof path, "%s/findings/raw/pending.json", dir);
+    CHECK(!ml_not_a_finding(path));
+    snprintf(path, sizeof path, "%s/findings/min-a.orig.json", dir);
+    CHECK(ml_not_a_finding(path));
+    snprintf(path, sizeof path, "%s/findings/min-a.json", dir);
+    CHECK(!ml_not_a_finding(path));
+    ml_report_stats st;
+    snprintf(out, sizeof out, "%s/r.html", dir);
+    CHECK(ml_report_build(dir, out, NULL, &st, err, sizeof err) == ML_REPORT_OK);
+    CHECK(st.findings == 2);
+    ml_rmtree(dir);
+}
+
 int main(void)
 {
     RUN(html_text_should_escape_markup_characters);
@@ -608,6 +650,7 @@ int main(void)
     RUN(findings_should_group_by_signature_and_keep_the_smallest_case);
     RUN(triage_should_bring_the_minimized_case);
     RUN(fuzz_log_should_name_and_time_a_session_s_findings);
+    RUN(a_fuzz_store_should_count_each_finding_once);
     RUN(results_should_be_counted_per_transport_and_layout);
     RUN(regression_view_should_sort_verdicts_against_the_baseline);
     RUN(matrix_should_read_each_environment_against_the_first);
