@@ -1,0 +1,177 @@
+/* memlayout report internals, shared by report.c (reading what a run,
+ * fuzzing session or ci left on disk into the tables below) and
+ * report_html.c (writing the page from them). Not an API: report.h is. */
+#ifndef ML_REPORT_INT_H
+#define ML_REPORT_INT_H
+
+#include "report.h"
+
+#include "case.h"
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifndef ML_VERSION
+#define ML_VERSION "0"
+#endif
+
+#define MAX_T 32          /* transports: 12 exist; the rest is hostile or future input */
+#define MAX_L 16          /* layout classes: 8 exist (+ 4 fallback classes) */
+#define MAX_V 64          /* distinct verdict strings */
+#define MAX_D 64          /* dtypes: ~25 scalar ones exist, plus "structured" */
+#define MAX_SM 8          /* sources, modes */
+#define MAX_ENV 32        /* ci matrix environments */
+#define MAX_GROUPS 400    /* distinct findings; a campaign that finds more has other problems */
+#define NDIM_ROWS (ML_MAX_NDIM + 2)   /* 0..32, then "other" */
+#define OP_COLS (ML_OP_COUNT + 2)     /* "no ops", each op kind, "other" */
+#define CHAIN_ROWS (ML_MAX_OPS + 2)
+#define NB 256            /* time histogram buckets */
+#define CHART_POINTS 64   /* points drawn per chart */
+#define REG_LIST_MAX 200  /* rows listed per regression category; the rest counted */
+#define TEXT_MAX (256 * 1024)   /* case/observation text kept per distinct finding */
+#define MAX_FINDING_FILE (4u << 20)
+#define MAX_LINE (1u << 20)
+
+enum { K_PASS, K_FAIL, K_ERROR, K_INVALID, K_OTHER, NK };
+static const char *const kind_names[NK] = {"pass", "fail", "error", "invalid", "other"};
+
+/* How a verdict reads against its expectation (baseline.h's ml_expect, in
+ * the order the page lists them). */
+enum { R_NEW, R_CHANGED, R_FIXED, R_INVALID, R_XFAIL, R_OK, NR };
+static const char *const reg_names[NR] = {"new failures", "changed failures", "fixed (XPASS)", "invalid",
+                                          "expected failures", "pass as expected"};
+
+/* ---- string tables ------------------------------------------------------- */
+
+typedef struct {
+    char *s[64];
+    int n, max, other;   /* other: index of "(other)", -1 until needed */
+} stab;
+
+/* ---- findings ------------------------------------------------------------ */
+
+/* A distinct finding: findings with the same signature class. */
+typedef struct {
+    char *key;              /* the class: what makes two findings the same bug */
+    char *verdict, *kind, *transition;   /* its parts, shown */
+    char sig_id[9];         /* ml_sig_id of the class ("" when the case did not parse) */
+    uint64_t count;
+    uint64_t per_t[ML_T_COUNT + 1];      /* by transport; the last slot: unknown names */
+    bool has_id;
+    uint64_t first_id;
+    bool seen;              /* first sighting placed on the results timeline */
+    double first_x;
+    double fuzz_t;          /* seconds into a fuzzing session (its log), -1 unknown */
+    double first_mtime;
+    char *rep_name, *rep_case, *rep_obs;  /* the smallest recorded case and its observation */
+    double rep_score[3];
+    uint64_t rep_id;
+    bool rep_has_id;
+    /* from triage.json */
+    char *min_case, *signature, *min_note;
+} fgroup;
+
+typedef struct {
+    char *name, *sig;
+    double t;
+} fuzzlog;
+
+typedef struct {
+    uint64_t id;
+    int g;
+} idmap;
+
+typedef struct {
+    char *caseid, *transport, *expected, *actual, *env;
+} regrow;
+
+typedef struct {
+    uint64_t n[NK];
+    double secs, secs_max;
+} tstat;
+
+#define MX_ENVS 8         /* memlayout matrix takes at most 8 environments */
+#define MX_ROWS 300       /* differing cases listed */
+
+typedef struct {
+    char *caseid, *transport;
+    char *v[MX_ENVS];
+} mxrow;
+
+typedef struct {
+    uint64_t cases, bad;
+} cnt2;
+
+struct ml_report {
+    ml_report_opts o;
+    cJSON *summary;
+
+    /* results.jsonl */
+    uint64_t lines, bad_lines;
+    stab transports, layouts, verdicts, dtypes, sources, modes, envs;
+    tstat per_t[MAX_T];
+    uint64_t matrix[MAX_T][MAX_L][NK];
+    uint64_t trans[MAX_L][MAX_L];        /* failures: parent class x child class */
+    bool has_layout, has_child, fallback_layout;
+    cnt2 cov[2][NDIM_ROWS][OP_COLS];     /* backing order C, F */
+    uint64_t cov_other_order;
+    cnt2 vndim[NDIM_ROWS];
+    bool has_vndim;
+    cnt2 dtype_n[MAX_D];
+    cnt2 srcmode[MAX_SM][MAX_SM];
+    cnt2 chain[CHAIN_ROWS];
+    uint64_t verdict_n[MAX_V];
+    uint64_t kinds[NK];
+
+    /* time: x is "t" when lines carry it, else the running sum of "seconds" */
+    int time_mode;                        /* 0 unknown, 1 t, 2 summed seconds */
+    double cum_secs, last_x, x_max;
+    uint64_t bucket[NB];
+    double bw;
+    double *events;                       /* x of each new distinct finding */
+    int nevents;
+
+    /* findings */
+    fuzzlog *flog;
+    int nflog;
+    cJSON *triage;                        /* triage.json, when there is one */
+    fgroup *groups;
+    int ngroups;
+    uint64_t nfindings;
+    bool findings_loaded;
+    idmap *ids;
+    size_t nids, capids;
+    bool ids_sorted;
+    int other_group;
+
+    /* matrix (memlayout matrix --json) */
+    cJSON *mx_envs;
+    int mx_n;
+    uint64_t mx_cases, mx_differ;
+    mxrow *mx_rows;
+    int mx_nrows;
+
+    /* regression */
+    bool has_expected;
+    uint64_t reg[MAX_ENV][NR];
+    regrow *reglist[NR];
+    int nreglist[NR];
+
+    size_t last_bytes;
+};
+
+/* ---- report.c's helpers the page uses ----------------------------------- */
+
+const char *ml_rp_jstr(const cJSON *o, const char *k);
+bool ml_rp_jnum(const cJSON *o, const char *k, double *v);
+int ml_rp_jbool(const cJSON *o, const char *k);   /* -1 absent */
+int ml_rp_verdict_kind(const char *v);            /* K_* */
+int ml_rp_class_rank(const char *s);              /* layout classes in page order */
+int ml_rp_transport_rank(const char *s);          /* transports in page order */
+/* The indexes of t's strings sorted by rank, then name; returns the count. */
+int ml_rp_ordered(const stab *t, int (*rank)(const char *), int *idx);
+/* Folds triage.json (minimized cases, signatures) into the groups. */
+void ml_rp_apply_triage(ml_report *r);
+
+#endif
