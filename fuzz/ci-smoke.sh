@@ -50,7 +50,7 @@ for spec in case_parse:8 case_json:16 case_bytes:16; do
 done
 # Stored as found (raw/): minimizing them is the session's after-work, not the smoke's.
 n=$(ls "$work/findings"/raw/*.json 2>/dev/null | grep -vc '\.orig\.json$')
-awk -F'\t' '$5 == "raw" && !($8 in c) { c[$8] = 1; sub(/[|][0-9a-f]*$/, "", $6); print $6 }' \
+awk -F'\t' '$5 == "raw" && !($8 in c) { c[$8] = 1; print $6 }' \
     "$work/findings/log.tsv" 2>/dev/null | sort >"$work/classes"
 echo "fuzz-smoke: $n raw findings stored in $(grep -c . "$work/classes") signature classes (expected: the seeds hold the public example)"
 head -20 "$work/classes" | sed 's/^/    /'

@@ -82,16 +82,18 @@ for g in "$tmp"/group.*; do
     xargs "$ML" replay -q --timeout 30 -T "$1" --reducer "$2" <"$g" >>"$tmp/replay.out" 2>>"$tmp/replay.err"
 done
 
-# The signature and class id the fuzzer logged for each minimized file.
-awk -F'\t' '$5 == "new" || $5 == "abort" { print $7 "\t" $6 "\t" ($8 == "" ? "-" : $8) }' "$fd/log.tsv" 2>/dev/null >"$tmp/logged"
+# Each minimized file with the signature and class id the fuzzer logged for it.
 mkdir -p "$fd"
 for f in "$fd"/*.json; do
     [ -e "$f" ] || continue
     case $f in *.orig.json) continue ;; esac
-    b=$(basename "$f" .json)
-    line=$(awk -F'\t' -v b="$b" '$1 == b { print $2 "\t" $3; exit }' "$tmp/logged")
-    printf '%s\t%s\n' "${line:-$b	-}" "$f"
-done | sort >"$tmp/list"
+    echo "$f"
+done >"$tmp/files"
+awk -F'\t' '
+    FILENAME == ARGV[1] { if ($5 == "new" || $5 == "abort") { sig[$7] = $6; id[$7] = ($8 == "" ? "-" : $8) } next }
+    { b = $0; sub(/.*\//, "", b); sub(/[.]json$/, "", b)
+      printf "%s\t%s\t%s\n", (b in sig ? sig[b] : b), (b in id ? id[b] : "-"), $0 }' \
+    "$([ -e "$fd/log.tsv" ] && echo "$fd/log.tsv" || echo /dev/null)" "$tmp/files" | sort >"$tmp/list"
 
 # One row per stored variant: class id, class, structure, status, real-process verdicts, file, size.
 tab=$(printf '\t')

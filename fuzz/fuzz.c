@@ -88,7 +88,7 @@ static void print_stats(void)
             "(%llu classes, %llu stored, %llu minimized), layout features %llu, python arcs %llu\n",
             cfg.target, (unsigned long long)stats.inputs, mlf_now() - stats.start,
             (unsigned long long)stats.rejected, (unsigned long long)stats.invalid,
-            (unsigned long long)stats.findings, (unsigned long long)stats.distinct,
+            (unsigned long long)stats.findings, (unsigned long long)stats.classes,
             (unsigned long long)stats.stored, (unsigned long long)stats.minimized, (unsigned long long)lay,
             (unsigned long long)arcs);
 }
@@ -149,7 +149,7 @@ static void progress(void)
     fprintf(stderr, "memlayout-fuzz: %s: %.0f s, %llu inputs (%.0f/s), %llu findings, %llu classes, %llu stored\n",
             cfg.target, now - stats.start, (unsigned long long)stats.inputs,
             (double)(stats.inputs - last_inputs) / (now - last), (unsigned long long)stats.findings,
-            (unsigned long long)stats.distinct, (unsigned long long)stats.stored);
+            (unsigned long long)stats.classes, (unsigned long long)stats.stored);
     last = now;
     last_inputs = stats.inputs;
 }

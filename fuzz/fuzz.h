@@ -80,7 +80,7 @@ void mlf_decode_case(const uint8_t *data, size_t size, ml_case *c);
 /* Counters printed at exit ("memlayout-fuzz: case_json: ..."). */
 typedef struct {
     uint64_t inputs, rejected, invalid, findings;
-    uint64_t distinct;         /* signature classes first seen by this process */
+    uint64_t classes;          /* signature classes first seen by this process */
     uint64_t stored;           /* raw findings written (a class with a new set of op kinds) */
     uint64_t minimized;
     double start;

@@ -322,6 +322,7 @@ static void store(const ml_case *run, const ml_case *orig)
     bool new_class = !seen_before(fnv(out.class_id, 1));
     if (seen_before(fnv(idkey, 2)))
         return;
+    /* the file is named by class and op kinds; the log names the class */
     snprintf(opkey, sizeof opkey, "%s|%x", out.key, opset);
     store_dirs();
     char name[160], path[PATH_MAX], rel[200];
@@ -331,10 +332,10 @@ static void store(const ml_case *run, const ml_case *orig)
     snprintf(path, sizeof path, "%s/raw/%s.json", mlf_cfg()->findings, name);
     write_case(path, run);
     snprintf(rel, sizeof rel, "raw/%s", name);
-    log_line("raw", opkey, rel);
+    log_line("raw", out.key, rel);
     mlf_stats_get()->stored++;
     if (new_class) {
-        mlf_stats_get()->distinct++;
+        mlf_stats_get()->classes++;
         if (!mlf_cfg()->quiet)
             fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s\n", out.key, path);
     }
@@ -411,7 +412,7 @@ static void raw_order(names *ns)
     for (char *line = log, *next; line && *line; line = next) {
         next = strchr(line, '\n');
         next = next ? next + 1 : line + strlen(line);
-        /* seconds, inputs, pid, target, what, signature, file */
+        /* seconds, inputs, pid, target, what, signature, file, class id */
         char *f = line;
         for (int k = 0; k < 6 && f < next; k++) {
             char *tab = memchr(f, '\t', (size_t)(next - f));
@@ -486,7 +487,8 @@ int mlf_store_minimize(double budget)
 {
     mlf_config *cfg = mlf_cfg();
     char path[PATH_MAX], err[ML_ERR_MAX];
-    names ns = {0}, classes = {0};
+    names ns = {0};
+    mlf_hset classes = {0};   /* class ids given their first minimization */
     store_tally t = {0};
     store_dirs();
     raw_order(&ns);
@@ -530,11 +532,10 @@ int mlf_store_minimize(double budget)
                     t.unreproduced++;
                     continue;
                 }
-                if (names_has(&classes, out.class_id)) {
+                if (mlf_hset_add(&classes, fnv(out.class_id, 5))) {
                     defer[i] = true;
                     continue;
                 }
-                names_add(&classes, out.class_id, strlen(out.class_id));
             }
             minimize_raw(ns.v[i], &c, &orig, &t);
             if (!cfg->quiet && mlf_now() - shown > 10) {
@@ -547,14 +548,14 @@ int mlf_store_minimize(double budget)
     if (!cfg->quiet)
         fprintf(stderr, "memlayout-fuzz: minimized %d raw finding%s of %d class%s in %.1f s: %d new signature%s, "
                 "%d duplicate%s, %d not reproduced%s; %d left raw%s\n",
-                t.minimized, t.minimized == 1 ? "" : "s", classes.n, classes.n == 1 ? "" : "es", mlf_now() - t0,
+                t.minimized, t.minimized == 1 ? "" : "s", (int)classes.n, classes.n == 1 ? "" : "es", mlf_now() - t0,
                 t.minimized - t.duplicates - t.unreproduced, t.minimized - t.duplicates - t.unreproduced == 1 ? "" : "s",
                 t.duplicates, t.duplicates == 1 ? "" : "s", t.unreproduced,
                 t.unreadable ? ", some unreadable" : "", t.left,
                 t.left ? " (the time budget ran out; MLF_MINIMIZE_TIME)" : "");
     free(defer);
     names_free(&ns);
-    names_free(&classes);
+    free(classes.v);
     return 0;
 }
 

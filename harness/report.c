@@ -421,10 +421,6 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
     if (!l)
         return;
     r->flog = l;
-    /* a raw finding's signature is its class and "|<op kinds>": group by the class */
-    char *bar = !strcmp(f[4], "raw") ? strrchr(f[5], '|') : NULL;
-    if (bar && bar[1] && strspn(bar + 1, "0123456789abcdef") == strlen(bar + 1))
-        *bar = 0;
     const char *slash = strrchr(f[6], '/');
     l[r->nflog].name = strdup(slash ? slash + 1 : f[6]);
     l[r->nflog].sig = strdup(f[5]);

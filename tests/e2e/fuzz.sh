@@ -41,7 +41,7 @@ MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" "$OUT/case_json" -runs=60 -de
 rc=$?
 check case_json_should_keep_going_past_findings test $rc = 0
 check case_json_should_store_the_public_example_family_as_found \
-    grep -q '	raw	share/joblib fail:data,flags,strides C>F|[0-9a-f]*	raw/' "$work/findings/log.tsv"
+    grep -q '	raw	share/joblib fail:data,flags,strides C>F	raw/' "$work/findings/log.tsv"
 check case_json_should_not_minimize_while_fuzzing \
     grep -Eq 'findings \([0-9]+ classes, [1-9][0-9]* stored, 0 minimized\)' "$work/json.log"
 [ $rc = 0 ] || tail -20 "$work/json.log" >&2
