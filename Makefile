@@ -35,13 +35,25 @@ CFLAGS    ?= -O2 -g
 ML_DEFS   := -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
              -DML_RUNNER_DIR='"$(abspath harness/python)"'
 CFLAGS    += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes $(SANFLAGS) \
-             -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
+             $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += $(CJSON_LIBS) $(PY_LIBS) -lm
 CLI_LDLIBS := $(CJSON_LIBS) $(CLI_PY_LIBS) -lm
 
-LIB_SRC   := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# The harness in three layers, each a folder: lib/ (cases, generator, layout
+# model, oracle, Python children, campaigns, minimizing, triage), report/ (the
+# HTML report, on top of lib/) and cli/ (the memlayout command, on top of
+# both). A layer sees only its own headers and those of the layers below.
+LIB_SRC   := $(wildcard harness/lib/*.c)
 LIB_OBJ   := $(LIB_SRC:harness/%.c=$(BUILD)/harness/%.o)
+REPORT_SRC := $(wildcard harness/report/*.c)
+REPORT_OBJ := $(REPORT_SRC:harness/%.c=$(BUILD)/harness/%.o)
+CLI_SRC   := $(wildcard harness/cli/*.c)
+CLI_OBJ   := $(CLI_SRC:harness/%.c=$(BUILD)/harness/%.o)
+LIB_INC   := -Iharness/lib
+REPORT_INC := $(LIB_INC) -Iharness/report
+CLI_INC   := $(REPORT_INC) -Iharness/cli
+HARNESS_HDRS := $(wildcard harness/*/*.h)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -51,19 +63,30 @@ all: $(BUILD)/memlayout $(TEST_BIN)
 deps:
 	sh ci/install-deps.sh
 
-$(BUILD)/harness/%.o: harness/%.c $(wildcard harness/*.h)
+$(BUILD)/harness/lib/%.o: harness/lib/%.c $(HARNESS_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LIB_INC) -c -o $@ $<
+
+$(BUILD)/harness/report/%.o: harness/report/%.c $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(REPORT_INC) -c -o $@ $<
+
+$(BUILD)/harness/cli/%.o: harness/cli/%.c $(HARNESS_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CLI_INC) -c -o $@ $<
 
 $(BUILD)/libmemlayout.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/memlayout: $(BUILD)/harness/main.o $(BUILD)/libmemlayout.a
+$(BUILD)/libmlreport.a: $(REPORT_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/memlayout: $(CLI_OBJ) $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LDLIBS)
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libmemlayout.a tests/check.h
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a tests/check.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmemlayout.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(REPORT_INC) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a $(LDLIBS)
 
 # Findings are the expected outcome on Debian's joblib (exit 1): only a
 # broken run (2, 3, 130) fails the target.

@@ -47,11 +47,11 @@ cjson_libs=$(ls /usr/lib/*/libcjson.a /usr/lib/libcjson.a /usr/local/lib/libcjso
 # engines get the targets without them.
 engine_def=
 case "${FUZZING_ENGINE:-libfuzzer}" in libfuzzer) engine_def=-DMLF_ENGINE_LIBFUZZER ;; esac
-flags="$CFLAGS -std=c11 -D_GNU_SOURCE -Iharness $cjson_cflags $py_cflags \
+flags="$CFLAGS -std=c11 -D_GNU_SOURCE -Iharness/lib $cjson_cflags $py_cflags \
     -DML_VERSION=\"oss-fuzz\" -DML_PY_EXE=\"$py_exe\" -DML_RUNNER_DIR=\"$SRC_DIR/harness/python\""
 
 for f in case gen layout oracle; do
-    $CC $flags -c -o "$obj/$f.o" "harness/$f.c"
+    $CC $flags -c -o "$obj/$f.o" "harness/lib/$f.c"
 done
 for f in fuzz mutate feedback case_parse; do
     $CC $flags $engine_def -c -o "$obj/fuzz_$f.o" "fuzz/$f.c"
@@ -60,7 +60,7 @@ core="$obj/fuzz_fuzz.o $obj/fuzz_mutate.o $obj/fuzz_feedback.o $obj/case.o $obj/
 $CXX $CXXFLAGS -o "$OUT/case_parse" "$obj/fuzz_case_parse.o" $core $LIB_FUZZING_ENGINE $cjson_libs -lm
 if [ "$targets" != case_parse ]; then
     for f in fsutil py signature minimize session sup; do
-        $CC $flags -c -o "$obj/$f.o" "harness/$f.c"
+        $CC $flags -c -o "$obj/$f.o" "harness/lib/$f.c"
     done
     for f in run pytrace case_json case_bytes; do
         $CC $flags $engine_def -c -o "$obj/fuzz_$f.o" "fuzz/$f.c"

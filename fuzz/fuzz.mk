@@ -34,13 +34,14 @@ SEEDS        ?= corpus/seed
 ENGINE       ?= libfuzzer
 
 MLF_TARGETS  := case_json case_bytes case_parse
-# Only the modules a fuzz target runs: the CLI's commands stay out of the fuzz builds.
-MLF_LIB_SRC  := $(addprefix harness/,case.c gen.c layout.c oracle.c fsutil.c py.c signature.c minimize.c session.c sup.c)
-MLF_HDRS     := $(wildcard harness/*.h) fuzz/fuzz.h
+# The harness library (harness/lib/); the archive gives each target only the
+# modules it calls. The CLI and the report stay out of the fuzz builds.
+MLF_LIB_SRC  := $(wildcard harness/lib/*.c)
+MLF_HDRS     := $(wildcard harness/lib/*.h) fuzz/fuzz.h
 MLF_CORE     := fuzz mutate feedback
 MLF_PYSIDE   := run pytrace
 MLF_CFLAGS    = -O1 -g -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-                -Iharness $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
+                -Iharness/lib $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
 MLF_ASAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 FUZZ_DIR      := build/fuzz
@@ -54,10 +55,10 @@ endif
 
 # mlf_variant DIR CC CFLAGS ENGINE-DEFINE LINK-FLAGS DRIVER-OBJ PYTHON-LIBS
 define mlf_variant
-$(1)/harness/%.o: harness/%.c $$(wildcard harness/*.h)
+$(1)/harness/%.o: harness/lib/%.c $$(MLF_HDRS)
 	@mkdir -p $$(dir $$@)
 	$(2) $$(MLF_CFLAGS) $(3) -c -o $$@ $$<
-$(1)/libmemlayout.a: $$(MLF_LIB_SRC:harness/%.c=$(1)/harness/%.o)
+$(1)/libmemlayout.a: $$(MLF_LIB_SRC:harness/lib/%.c=$(1)/harness/%.o)
 	rm -f $$@ && ar rcs $$@ $$^
 $(1)/obj/%.o: fuzz/%.c $$(MLF_HDRS)
 	@mkdir -p $$(dir $$@)
@@ -80,7 +81,7 @@ $(FUZZ_AFL_DIR)/afl_map.o: fuzz/afl_map.c
 	$(FUZZ_CC) $(MLF_CFLAGS) -c -o $@ $<
 
 # AFL++'s custom mutator: the same mutator, position-independent, no Python.
-MLF_MUT_SRC := fuzz/afl_mutator.c fuzz/fuzz.c fuzz/mutate.c fuzz/feedback.c harness/case.c harness/gen.c
+MLF_MUT_SRC := fuzz/afl_mutator.c fuzz/fuzz.c fuzz/mutate.c fuzz/feedback.c harness/lib/case.c harness/lib/gen.c
 $(FUZZ_AFL_DIR)/mlf_mutator.so: $(MLF_MUT_SRC) $(MLF_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(MLF_CFLAGS) -fPIC -shared -o $@ $(MLF_MUT_SRC) $(CJSON_LIBS) -lm
@@ -90,7 +91,7 @@ $(FUZZ_AFL_DIR)/mlf_mutator.so: $(MLF_MUT_SRC) $(MLF_HDRS)
 MLF_REPLAY_SRC := fuzz/replay.c $(MLF_TARGETS:%=fuzz/%.c) $(MLF_CORE:%=fuzz/%.c) $(MLF_PYSIDE:%=fuzz/%.c)
 $(BUILD)/tests/test_fuzz_replay: $(MLF_REPLAY_SRC) $(MLF_HDRS) $(BUILD)/libmemlayout.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DMLF_REPLAY -DMLF_LSAN_SUPP='"$(abspath fuzz/lsan.supp)"' $(LDFLAGS) \
+	$(CC) $(CFLAGS) $(LIB_INC) -DMLF_REPLAY -DMLF_LSAN_SUPP='"$(abspath fuzz/lsan.supp)"' $(LDFLAGS) \
 	    -o $@ $(MLF_REPLAY_SRC) $(BUILD)/libmemlayout.a $(LDLIBS)
 all: $(BUILD)/tests/test_fuzz_replay
 

@@ -1,4 +1,4 @@
-"""Checks memlayout's layout model (harness/layout.c) against NumPy's flags.
+"""Checks memlayout's layout model (harness/lib/layout.c) against NumPy's flags.
 
 Reads the triples and model verdicts that tests/test_layout_numpy prints
 (header "memlayout-layout 1 <count>", then one

@@ -1,4 +1,4 @@
-/* Unit tests of the case model (harness/case.c): the malformed cases in
+/* Unit tests of the case model (harness/lib/case.c): the malformed cases in
  * tests/bad with their exact messages (tests/bad/EXPECTED), the canonical
  * cases in tests/good round-tripping byte for byte, NumPy's shape rules for
  * each op, and parsing that never crashes on mangled input.

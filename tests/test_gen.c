@@ -1,4 +1,4 @@
-/* Unit tests of the generator (harness/gen.c): its sources, determinism,
+/* Unit tests of the generator (harness/lib/gen.c): its sources, determinism,
  * validity of everything it makes (seeded and from arbitrary bytes), that
  * every feature of the format shows up, and that the distribution keeps the
  * views that break memmap reducers common. */

@@ -1,4 +1,4 @@
-/* Unit tests of the layout model (harness/layout.c) on arrays whose NumPy
+/* Unit tests of the layout model (harness/lib/layout.c) on arrays whose NumPy
  * 1.24 flags are known; tests/layout_numpy.py checks it against NumPy itself
  * on random layouts. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the oracle (harness/oracle.c): hand-written observations in,
+/* Unit tests of the oracle (harness/lib/oracle.c): hand-written observations in,
  * verdict strings out.
  *
  * Fixtures are JSON written with single quotes (turned into double quotes

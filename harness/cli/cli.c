@@ -1,6 +1,8 @@
 /* Shared command-line parsing for memlayout's commands. */
 #include "cli.h"
+#include "fsutil.h"
 
+#include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -125,5 +127,81 @@ void ml_cli_common_init(ml_cli_common *co)
     co->py.reducer = "joblib";
     co->py.workers = 2;
     co->py.fault = getenv("MEMLAYOUT_FAULT");   /* test-only fault injection */
+}
+
+/* ---- helpers of several commands ---------------------------------------- */
+
+bool ml_cli_read_case(const char *cmd, const char *path, const ml_limits *lim, ml_case *c)
+{
+    char err[1024];
+    bool ok = ml_case_load(path, lim, c, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "memlayout %s: %s: %s\n", cmd, path, err);
+    return ok;
+}
+
+ml_session *ml_cli_open_session(const char *cmd, ml_cli_common *co, const char *log, char **tmp)
+{
+    char err[1024];
+    *tmp = ml_tmpdir_create(err, sizeof err);
+    if (!*tmp) {
+        fprintf(stderr, "memlayout %s: %s\n", cmd, err);
+        return NULL;
+    }
+    co->py.tmpdir = *tmp;
+    ml_session *s = ml_session_open(&co->py, co->timeout, log, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "memlayout %s: %s\n", cmd, err);
+        ml_rmtree(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+    }
+    return s;
+}
+
+void ml_cli_close_session(ml_session *s, char *tmp)
+{
+    ml_session_close(s);
+    if (tmp) {
+        ml_rmtree(tmp);
+        free(tmp);
+    }
+}
+
+const char *ml_cli_base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+const char *ml_cli_versions_line(const char *versions, char *buf, size_t len)
+{
+    cJSON *v = versions ? cJSON_Parse(versions) : NULL;
+    const char *py = cJSON_GetStringValue(cJSON_GetObjectItem(v, "python"));
+    const char *np = cJSON_GetStringValue(cJSON_GetObjectItem(v, "numpy"));
+    const char *jl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "joblib"));
+    snprintf(buf, len, "joblib %s, NumPy %s, Python %s", jl ? jl : "?", np ? np : "?", py ? py : "?");
+    cJSON_Delete(v);
+    return buf;
+}
+
+bool ml_cli_write_text(const char *cmd, const char *opt, const char *path, char *text)
+{
+    char err[1024];
+    if (!text) {
+        fprintf(stderr, "memlayout %s: %s: out of memory\n", cmd, opt);
+        return false;
+    }
+    char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash && slash != dir) {
+        *slash = 0;
+        ml_mkdirs(dir, err, sizeof err);
+    }
+    free(dir);
+    bool ok = ml_write_atomic(path, text, strlen(text), err, sizeof err);
+    free(text);
+    if (!ok)
+        fprintf(stderr, "memlayout %s: %s: %s\n", cmd, opt, err);
+    return ok;
 }
 

@@ -4,7 +4,7 @@
  * @BUILD@ creates the backing file and applies the view ops as plain NumPy
  * calls, @SEND@ is the one transport the case uses. Data bytes, file layout
  * and ops follow harness/python/memlayout_runner.py, and the judging follows
- * harness/oracle.c, so the script reaches memlayout's verdict on its own. */
+ * harness/lib/oracle.c, so the script reaches memlayout's verdict on its own. */
 #include "repro.h"
 
 #include <stdarg.h>

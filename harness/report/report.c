@@ -25,20 +25,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static void stab_init(stab *t, int max)
+const char *const ml_rp_kind_names[ML_RP_NK] = {"pass", "fail", "error", "invalid", "other"};
+const char *const ml_rp_reg_names[ML_RP_NR] = {"new failures", "changed failures", "fixed (XPASS)", "invalid",
+                                                "expected failures", "pass as expected"};
+
+static void stab_init(ml_rp_stab *t, int max)
 {
     memset(t, 0, sizeof *t);
     t->max = max > 64 ? 64 : max;
     t->other = -1;
 }
 
-static void stab_free(stab *t)
+static void stab_free(ml_rp_stab *t)
 {
     for (int i = 0; i < t->n; i++)
         free(t->s[i]);
 }
 
-static int stab_find(const stab *t, const char *s)
+static int stab_find(const ml_rp_stab *t, const char *s)
 {
     for (int i = 0; i < t->n; i++)
         if (i != t->other && strcmp(t->s[i], s) == 0)
@@ -46,7 +50,7 @@ static int stab_find(const stab *t, const char *s)
     return -1;
 }
 
-static int stab_get(stab *t, const char *s)
+static int stab_get(ml_rp_stab *t, const char *s)
 {
     if (!s)
         s = "?";
@@ -76,19 +80,19 @@ ml_report *ml_report_new(const ml_report_opts *o)
         r->o = *o;
     if (r->o.max_findings <= 0)
         r->o.max_findings = 40;
-    stab_init(&r->transports, MAX_T);
-    stab_init(&r->layouts, MAX_L);
-    stab_init(&r->verdicts, MAX_V);
-    stab_init(&r->dtypes, MAX_D);
-    stab_init(&r->sources, MAX_SM);
-    stab_init(&r->modes, MAX_SM);
-    stab_init(&r->envs, MAX_ENV);
+    stab_init(&r->transports, ML_RP_MAX_T);
+    stab_init(&r->layouts, ML_RP_MAX_L);
+    stab_init(&r->verdicts, ML_RP_MAX_V);
+    stab_init(&r->dtypes, ML_RP_MAX_D);
+    stab_init(&r->sources, ML_RP_MAX_SM);
+    stab_init(&r->modes, ML_RP_MAX_SM);
+    stab_init(&r->envs, ML_RP_MAX_ENV);
     r->bw = 0.05;
     r->other_group = -1;
     return r;
 }
 
-static void free_regrow(regrow *w)
+static void free_regrow(ml_rp_regrow *w)
 {
     free(w->caseid);
     free(w->transport);
@@ -110,7 +114,7 @@ void ml_report_free(ml_report *r)
     stab_free(&r->modes);
     stab_free(&r->envs);
     for (int i = 0; i < r->ngroups; i++) {
-        fgroup *g = &r->groups[i];
+        ml_rp_fgroup *g = &r->groups[i];
         free(g->key);
         free(g->verdict);
         free(g->kind);
@@ -133,13 +137,13 @@ void ml_report_free(ml_report *r)
     for (int i = 0; i < r->mx_nrows; i++) {
         free(r->mx_rows[i].caseid);
         free(r->mx_rows[i].transport);
-        for (int e = 0; e < MX_ENVS; e++)
+        for (int e = 0; e < ML_RP_MX_ENVS; e++)
             free(r->mx_rows[i].v[e]);
     }
     free(r->mx_rows);
     free(r->ids);
     free(r->events);
-    for (int k = 0; k < NR; k++) {
+    for (int k = 0; k < ML_RP_NR; k++) {
         for (int i = 0; i < r->nreglist[k]; i++)
             free_regrow(&r->reglist[k][i]);
         free(r->reglist[k]);
@@ -172,16 +176,16 @@ int ml_rp_jbool(const cJSON *o, const char *k)   /* -1 absent */
 int ml_rp_verdict_kind(const char *v)
 {
     if (!v)
-        return K_OTHER;
+        return ML_RP_K_OTHER;
     if (!strcmp(v, "pass"))
-        return K_PASS;
+        return ML_RP_K_PASS;
     if (!strncmp(v, "fail", 4) && (v[4] == ':' || !v[4]))
-        return K_FAIL;
+        return ML_RP_K_FAIL;
     if (!strncmp(v, "error", 5) && (v[5] == ':' || !v[5]))
-        return K_ERROR;
+        return ML_RP_K_ERROR;
     if (!strcmp(v, "invalid"))
-        return K_INVALID;
-    return K_OTHER;
+        return ML_RP_K_INVALID;
+    return ML_RP_K_OTHER;
 }
 
 static char *xstrdup(const char *s)
@@ -233,7 +237,7 @@ int ml_rp_transport_rank(const char *s)
 }
 
 /* Indices 0..t->n-1 ml_rp_ordered by rank, then first appearance; "(other)" last. */
-int ml_rp_ordered(const stab *t, int (*rank)(const char *), int *idx)
+int ml_rp_ordered(const ml_rp_stab *t, int (*rank)(const char *), int *idx)
 {
     int n = 0;
     for (int i = 0; i < t->n; i++)
@@ -334,16 +338,16 @@ static int group_get(ml_report *r, const char *key, const char *verdict, const c
     for (int i = 0; i < r->ngroups; i++)
         if (!strcmp(r->groups[i].key, key))
             return i;
-    if (r->ngroups >= MAX_GROUPS) {
+    if (r->ngroups >= ML_RP_MAX_GROUPS) {
         if (r->other_group >= 0)
             return r->other_group;
         key = verdict = kind = transition = "(other)";
     }
-    fgroup *ng = realloc(r->groups, (size_t)(r->ngroups + 1) * sizeof *ng);
+    ml_rp_fgroup *ng = realloc(r->groups, (size_t)(r->ngroups + 1) * sizeof *ng);
     if (!ng)
         return -1;
     r->groups = ng;
-    fgroup *g = &ng[r->ngroups];
+    ml_rp_fgroup *g = &ng[r->ngroups];
     memset(g, 0, sizeof *g);
     g->fuzz_t = -1;
     g->key = strdup(key);
@@ -357,7 +361,7 @@ static int group_get(ml_report *r, const char *key, const char *verdict, const c
         free(g->transition);
         return -1;
     }
-    if (r->ngroups >= MAX_GROUPS)
+    if (r->ngroups >= ML_RP_MAX_GROUPS)
         r->other_group = r->ngroups;
     return r->ngroups++;
 }
@@ -366,8 +370,8 @@ static char *cut_text(const char *s, size_t len)
 {
     if (!s)
         return NULL;
-    if (len > TEXT_MAX)
-        len = TEXT_MAX;
+    if (len > ML_RP_TEXT_MAX)
+        len = ML_RP_TEXT_MAX;
     char *d = malloc(len + 1);
     if (d) {
         memcpy(d, s, len);
@@ -386,7 +390,7 @@ static const char *obs_flags(const cJSON *obs)
     return c && fo ? "CF" : c ? "C" : fo ? "F" : "-";
 }
 
-static const fuzzlog *fuzz_entry(const ml_report *r, const char *name)
+static const ml_rp_fuzzlog *fuzz_entry(const ml_report *r, const char *name)
 {
     const char *b = name ? strrchr(name, '/') : NULL;
     b = b ? b + 1 : name;
@@ -417,7 +421,7 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
         f[n++] = t;
     if (n < 7)
         return;
-    fuzzlog *l = realloc(r->flog, (size_t)(r->nflog + 1) * sizeof *l);
+    ml_rp_fuzzlog *l = realloc(r->flog, (size_t)(r->nflog + 1) * sizeof *l);
     if (!l)
         return;
     r->flog = l;
@@ -435,7 +439,7 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
  * finding; a fuzzing session's file: the signature its log gives; else
  * what the file name and the observation say. */
 static void finding_class(const char *name, const char *case_json, size_t case_len, const char *obs_json,
-                          size_t obs_len, const cJSON *cj, const cJSON *oj, const fuzzlog *fl,
+                          size_t obs_len, const cJSON *cj, const cJSON *oj, const ml_rp_fuzzlog *fl,
                           const char *name_transport, const char *name_verdict, char *key, size_t klen,
                           char *verdict, size_t vlen, char *kind, size_t kdlen, char *transition,
                           size_t tlen, char sig_id[9], int *transport)
@@ -498,14 +502,14 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
     uint64_t id = 0;
     char ftrans[64] = "", fverdict[128] = "";
     bool has_id = name && parse_finding_name(name, &id, ftrans, sizeof ftrans, fverdict, sizeof fverdict);
-    const fuzzlog *fl = fuzz_entry(r, name);
+    const ml_rp_fuzzlog *fl = fuzz_entry(r, name);
     char key[640], verdict[256], kind[64], transition[32], sig_id[9];
     int t;
     finding_class(name, case_json, case_len, obs_json, obs_len, cj, oj, fl, ftrans, fverdict, key, sizeof key,
                   verdict, sizeof verdict, kind, sizeof kind, transition, sizeof transition, sig_id, &t);
     int gi = group_get(r, key, verdict, kind, transition);
     if (gi >= 0) {
-        fgroup *g = &r->groups[gi];
+        ml_rp_fgroup *g = &r->groups[gi];
         g->count++;
         g->per_t[t >= 0 && t < ML_T_COUNT ? t : ML_T_COUNT]++;
         snprintf(g->sig_id, sizeof g->sig_id, "%s", sig_id);
@@ -535,7 +539,7 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
         if (has_id) {
             if (r->nids == r->capids) {
                 size_t cap = r->capids ? r->capids * 2 : 256;
-                idmap *n = realloc(r->ids, cap * sizeof *n);
+                ml_rp_idmap *n = realloc(r->ids, cap * sizeof *n);
                 if (n) {
                     r->ids = n;
                     r->capids = cap;
@@ -588,7 +592,7 @@ void ml_rp_apply_triage(ml_report *r)
             gi = group_get(r, key, v ? v : "unknown", k ? k : "?", tr ? tr : "?");
             if (gi < 0)
                 continue;
-            fgroup *g = &r->groups[gi];
+            ml_rp_fgroup *g = &r->groups[gi];
             if (g->min_case || g->signature)
                 continue;   /* the (other) group */
             double cnt;
@@ -609,7 +613,7 @@ void ml_rp_apply_triage(ml_report *r)
                     g->rep_name = strdup("(triage example)");
             }
         }
-        fgroup *g = &r->groups[gi];
+        ml_rp_fgroup *g = &r->groups[gi];
         if (g->min_case || g->signature)
             continue;
         g->signature = xstrdup(ml_rp_jstr(b, "signature"));
@@ -635,7 +639,7 @@ void ml_rp_apply_triage(ml_report *r)
 
 static int cmp_idmap(const void *a, const void *b)
 {
-    const idmap *x = a, *y = b;
+    const ml_rp_idmap *x = a, *y = b;
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -662,10 +666,10 @@ static void bucket_add(ml_report *r, double x)
 {
     if (!(x >= 0))
         x = 0;
-    while (x >= NB * r->bw) {
-        for (int i = 0; i < NB / 2; i++)
+    while (x >= ML_RP_NB * r->bw) {
+        for (int i = 0; i < ML_RP_NB / 2; i++)
             r->bucket[i] = r->bucket[2 * i] + r->bucket[2 * i + 1];
-        memset(r->bucket + NB / 2, 0, NB / 2 * sizeof *r->bucket);
+        memset(r->bucket + ML_RP_NB / 2, 0, ML_RP_NB / 2 * sizeof *r->bucket);
         r->bw *= 2;
     }
     r->bucket[(int)(x / r->bw)]++;
@@ -689,14 +693,14 @@ static int op_col(const char *name, size_t n)
         if (strlen(s) == n && !strncmp(s, name, n))
             return k + 1;
     }
-    return OP_COLS - 1;
+    return ML_RP_OP_COLS - 1;
 }
 
 static int expect_category(const char *status, const char *expected, const char *actual)
 {
-    static const int of[] = {[ML_EXPECT_PASS] = R_OK, [ML_EXPECT_XFAIL] = R_XFAIL, [ML_EXPECT_NEW] = R_NEW,
-                             [ML_EXPECT_CHANGED] = R_CHANGED, [ML_EXPECT_XPASS] = R_FIXED,
-                             [ML_EXPECT_INVALID] = R_INVALID};
+    static const int of[] = {[ML_EXPECT_PASS] = ML_RP_R_OK, [ML_EXPECT_XFAIL] = ML_RP_R_XFAIL, [ML_EXPECT_NEW] = ML_RP_R_NEW,
+                             [ML_EXPECT_CHANGED] = ML_RP_R_CHANGED, [ML_EXPECT_XPASS] = ML_RP_R_FIXED,
+                             [ML_EXPECT_INVALID] = ML_RP_R_INVALID};
     for (int e = ML_EXPECT_PASS; status && e <= ML_EXPECT_INVALID; e++)
         if (!strcmp(status, ml_expect_name((ml_expect)e)))
             return of[e];
@@ -706,13 +710,13 @@ static int expect_category(const char *status, const char *expected, const char 
 static void reg_add(ml_report *r, int cat, const char *caseid, const char *transport, const char *expected,
                     const char *actual, const char *env)
 {
-    if (r->nreglist[cat] >= REG_LIST_MAX || cat == R_OK)
+    if (r->nreglist[cat] >= ML_RP_REG_LIST_MAX || cat == ML_RP_R_OK)
         return;
-    regrow *l = realloc(r->reglist[cat], (size_t)(r->nreglist[cat] + 1) * sizeof *l);
+    ml_rp_regrow *l = realloc(r->reglist[cat], (size_t)(r->nreglist[cat] + 1) * sizeof *l);
     if (!l)
         return;
     r->reglist[cat] = l;
-    regrow *w = &l[r->nreglist[cat]++];
+    ml_rp_regrow *w = &l[r->nreglist[cat]++];
     w->caseid = cut_text(caseid, strlen(caseid));
     w->transport = xstrdup(transport);
     w->expected = xstrdup(expected);
@@ -738,7 +742,7 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
     bool has_t = ml_rp_jnum(j, "t", &t);
     bool has_vnd = ml_rp_jnum(j, "view_ndim", &vnd);
     int k = ml_rp_verdict_kind(verdict);
-    bool bad = k == K_FAIL || k == K_ERROR;
+    bool bad = k == ML_RP_K_FAIL || k == ML_RP_K_ERROR;
     r->kinds[k]++;
 
     int ti = stab_get(&r->transports, transport);
@@ -772,7 +776,7 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
 
     /* coverage */
     int oi = order && !strcmp(order, "C") ? 0 : order && !strcmp(order, "F") ? 1 : -1;
-    int nd = ndimd >= 0 && ndimd <= ML_MAX_NDIM && ndimd == floor(ndimd) ? (int)ndimd : NDIM_ROWS - 1;
+    int nd = ndimd >= 0 && ndimd <= ML_MAX_NDIM && ndimd == floor(ndimd) ? (int)ndimd : ML_RP_NDIM_ROWS - 1;
     int chain = 0;
     if (oi < 0) {
         r->cov_other_order++;
@@ -780,7 +784,7 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
         r->cov[oi][nd][0].cases++;
         r->cov[oi][nd][0].bad += bad;
     } else {
-        bool seen[OP_COLS] = {false};
+        bool seen[ML_RP_OP_COLS] = {false};
         for (const char *p = ops; *p;) {
             const char *e = strchr(p, ',');
             size_t n = e ? (size_t)(e - p) : strlen(p);
@@ -788,19 +792,19 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
             chain++;
             p += n + (e ? 1 : 0);
         }
-        for (int c = 1; c < OP_COLS; c++)
+        for (int c = 1; c < ML_RP_OP_COLS; c++)
             if (seen[c]) {
                 r->cov[oi][nd][c].cases++;
                 r->cov[oi][nd][c].bad += bad;
             }
     }
     if (!ops)
-        chain = CHAIN_ROWS - 1;
-    r->chain[chain < CHAIN_ROWS ? chain : CHAIN_ROWS - 1].cases++;
-    r->chain[chain < CHAIN_ROWS ? chain : CHAIN_ROWS - 1].bad += bad;
+        chain = ML_RP_CHAIN_ROWS - 1;
+    r->chain[chain < ML_RP_CHAIN_ROWS ? chain : ML_RP_CHAIN_ROWS - 1].cases++;
+    r->chain[chain < ML_RP_CHAIN_ROWS ? chain : ML_RP_CHAIN_ROWS - 1].bad += bad;
     if (has_vnd) {
         r->has_vndim = true;
-        int v = vnd >= 0 && vnd <= ML_MAX_NDIM ? (int)vnd : NDIM_ROWS - 1;
+        int v = vnd >= 0 && vnd <= ML_MAX_NDIM ? (int)vnd : ML_RP_NDIM_ROWS - 1;
         r->vndim[v].cases++;
         r->vndim[v].bad += bad;
     }
@@ -839,7 +843,7 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
             snprintf(key, sizeof key, "line %.200s|%.200s|%s", tn, vn, tr);
             g = group_get(r, key, vn, tn, tr);
             if (g >= 0) {
-                fgroup *gr = &r->groups[g];
+                ml_rp_fgroup *gr = &r->groups[g];
                 ml_transport tt;
                 gr->count++;
                 gr->per_t[ml_transport_from_name(tn, &tt) ? (int)tt : ML_T_COUNT]++;
@@ -884,8 +888,8 @@ bool ml_report_add_matrix(ml_report *r, const char *json, size_t len, char *err,
     cJSON *envs = cJSON_DetachItemFromObjectCaseSensitive(m, "environments");
     const cJSON *cases = cJSON_GetObjectItemCaseSensitive(m, "cases");
     int ne = cJSON_GetArraySize(envs);
-    if (!cJSON_IsArray(envs) || !cJSON_IsArray(cases) || ne < 1 || ne > MX_ENVS) {
-        snprintf(err, errlen, "matrix: expected \"environments\" (1 to %d) and \"cases\"", MX_ENVS);
+    if (!cJSON_IsArray(envs) || !cJSON_IsArray(cases) || ne < 1 || ne > ML_RP_MX_ENVS) {
+        snprintf(err, errlen, "matrix: expected \"environments\" (1 to %d) and \"cases\"", ML_RP_MX_ENVS);
         cJSON_Delete(envs);
         cJSON_Delete(m);
         return false;
@@ -917,13 +921,13 @@ bool ml_report_add_matrix(ml_report *r, const char *json, size_t len, char *err,
         if (same)
             continue;
         r->mx_differ++;
-        if (r->mx_nrows >= MX_ROWS)
+        if (r->mx_nrows >= ML_RP_MX_ROWS)
             continue;
-        mxrow *rows = realloc(r->mx_rows, (size_t)(r->mx_nrows + 1) * sizeof *rows);
+        ml_rp_mxrow *rows = realloc(r->mx_rows, (size_t)(r->mx_nrows + 1) * sizeof *rows);
         if (!rows)
             continue;
         r->mx_rows = rows;
-        mxrow *w = &rows[r->mx_nrows++];
+        ml_rp_mxrow *w = &rows[r->mx_nrows++];
         memset(w, 0, sizeof *w);
         w->caseid = xstrdup(cs ? cs : "?");
         w->transport = xstrdup(tr ? tr : "?");
@@ -999,10 +1003,10 @@ static int load_findings(ml_report *r, const char *dir, char *err, size_t errlen
         }
         size_t cl = 0, ol = 0;
         char e[256];
-        char *ct = ml_read_file(f, MAX_FINDING_FILE, &cl, e, sizeof e);
+        char *ct = ml_read_file(f, ML_RP_MAX_FINDING_FILE, &cl, e, sizeof e);
         char obs[4096];
         snprintf(obs, sizeof obs, "%.*s.obs", (int)(strlen(f) - 5), f);
-        char *ot = is_file(obs) ? ml_read_file(obs, MAX_FINDING_FILE, &ol, e, sizeof e) : NULL;
+        char *ot = is_file(obs) ? ml_read_file(obs, ML_RP_MAX_FINDING_FILE, &ol, e, sizeof e) : NULL;
         struct stat st;
         double mt = stat(f, &st) == 0 ? (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 : 0;
         if (ct) {
@@ -1028,8 +1032,8 @@ static bool load_results(ml_report *r, const char *path, char *err, size_t errle
     size_t cap = 0;
     ssize_t n;
     while ((n = getline(&line, &cap, f)) != -1) {
-        if (n <= 1 || (size_t)n > MAX_LINE) {
-            if ((size_t)n > MAX_LINE) {
+        if (n <= 1 || (size_t)n > ML_RP_MAX_LINE) {
+            if ((size_t)n > ML_RP_MAX_LINE) {
                 r->lines++;
                 r->bad_lines++;
             }

@@ -16,38 +16,37 @@
 #define ML_VERSION "0"
 #endif
 
-#define MAX_T 32          /* transports: 12 exist; the rest is hostile or future input */
-#define MAX_L 16          /* layout classes: 8 exist (+ 4 fallback classes) */
-#define MAX_V 64          /* distinct verdict strings */
-#define MAX_D 64          /* dtypes: ~25 scalar ones exist, plus "structured" */
-#define MAX_SM 8          /* sources, modes */
-#define MAX_ENV 32        /* ci matrix environments */
-#define MAX_GROUPS 400    /* distinct findings; a campaign that finds more has other problems */
-#define NDIM_ROWS (ML_MAX_NDIM + 2)   /* 0..32, then "other" */
-#define OP_COLS (ML_OP_COUNT + 2)     /* "no ops", each op kind, "other" */
-#define CHAIN_ROWS (ML_MAX_OPS + 2)
-#define NB 256            /* time histogram buckets */
-#define CHART_POINTS 64   /* points drawn per chart */
-#define REG_LIST_MAX 200  /* rows listed per regression category; the rest counted */
-#define TEXT_MAX (256 * 1024)   /* case/observation text kept per distinct finding */
-#define MAX_FINDING_FILE (4u << 20)
-#define MAX_LINE (1u << 20)
+#define ML_RP_MAX_T 32          /* transports: 12 exist; the rest is hostile or future input */
+#define ML_RP_MAX_L 16          /* layout classes: 8 exist (+ 4 fallback classes) */
+#define ML_RP_MAX_V 64          /* distinct verdict strings */
+#define ML_RP_MAX_D 64          /* dtypes: ~25 scalar ones exist, plus "structured" */
+#define ML_RP_MAX_SM 8          /* sources, modes */
+#define ML_RP_MAX_ENV 32        /* ci matrix environments */
+#define ML_RP_MAX_GROUPS 400    /* distinct findings; a campaign that finds more has other problems */
+#define ML_RP_NDIM_ROWS (ML_MAX_NDIM + 2)   /* 0..32, then "other" */
+#define ML_RP_OP_COLS (ML_OP_COUNT + 2)     /* "no ops", each op kind, "other" */
+#define ML_RP_CHAIN_ROWS (ML_MAX_OPS + 2)
+#define ML_RP_NB 256            /* time histogram buckets */
+#define ML_RP_CHART_POINTS 64   /* points drawn per chart */
+#define ML_RP_REG_LIST_MAX 200  /* rows listed per regression category; the rest counted */
+#define ML_RP_TEXT_MAX (256 * 1024)   /* case/observation text kept per distinct finding */
+#define ML_RP_MAX_FINDING_FILE (4u << 20)
+#define ML_RP_MAX_LINE (1u << 20)
 
-enum { K_PASS, K_FAIL, K_ERROR, K_INVALID, K_OTHER, NK };
-static const char *const kind_names[NK] = {"pass", "fail", "error", "invalid", "other"};
+enum { ML_RP_K_PASS, ML_RP_K_FAIL, ML_RP_K_ERROR, ML_RP_K_INVALID, ML_RP_K_OTHER, ML_RP_NK };
+extern const char *const ml_rp_kind_names[ML_RP_NK];   /* "pass", ... "other" */
 
 /* How a verdict reads against its expectation (baseline.h's ml_expect, in
  * the order the page lists them). */
-enum { R_NEW, R_CHANGED, R_FIXED, R_INVALID, R_XFAIL, R_OK, NR };
-static const char *const reg_names[NR] = {"new failures", "changed failures", "fixed (XPASS)", "invalid",
-                                          "expected failures", "pass as expected"};
+enum { ML_RP_R_NEW, ML_RP_R_CHANGED, ML_RP_R_FIXED, ML_RP_R_INVALID, ML_RP_R_XFAIL, ML_RP_R_OK, ML_RP_NR };
+extern const char *const ml_rp_reg_names[ML_RP_NR];    /* as the page titles them */
 
 /* ---- string tables ------------------------------------------------------- */
 
 typedef struct {
     char *s[64];
     int n, max, other;   /* other: index of "(other)", -1 until needed */
-} stab;
+} ml_rp_stab;
 
 /* ---- findings ------------------------------------------------------------ */
 
@@ -70,38 +69,38 @@ typedef struct {
     bool rep_has_id;
     /* from triage.json */
     char *min_case, *signature, *min_note;
-} fgroup;
+} ml_rp_fgroup;
 
 typedef struct {
     char *name, *sig;
     double t;
-} fuzzlog;
+} ml_rp_fuzzlog;
 
 typedef struct {
     uint64_t id;
     int g;
-} idmap;
+} ml_rp_idmap;
 
 typedef struct {
     char *caseid, *transport, *expected, *actual, *env;
-} regrow;
+} ml_rp_regrow;
 
 typedef struct {
-    uint64_t n[NK];
+    uint64_t n[ML_RP_NK];
     double secs, secs_max;
-} tstat;
+} ml_rp_tstat;
 
-#define MX_ENVS 8         /* memlayout matrix takes at most 8 environments */
-#define MX_ROWS 300       /* differing cases listed */
+#define ML_RP_MX_ENVS 8         /* memlayout matrix takes at most 8 environments */
+#define ML_RP_MX_ROWS 300       /* differing cases listed */
 
 typedef struct {
     char *caseid, *transport;
-    char *v[MX_ENVS];
-} mxrow;
+    char *v[ML_RP_MX_ENVS];
+} ml_rp_mxrow;
 
 typedef struct {
     uint64_t cases, bad;
-} cnt2;
+} ml_rp_cnt2;
 
 struct ml_report {
     ml_report_opts o;
@@ -109,38 +108,38 @@ struct ml_report {
 
     /* results.jsonl */
     uint64_t lines, bad_lines;
-    stab transports, layouts, verdicts, dtypes, sources, modes, envs;
-    tstat per_t[MAX_T];
-    uint64_t matrix[MAX_T][MAX_L][NK];
-    uint64_t trans[MAX_L][MAX_L];        /* failures: parent class x child class */
+    ml_rp_stab transports, layouts, verdicts, dtypes, sources, modes, envs;
+    ml_rp_tstat per_t[ML_RP_MAX_T];
+    uint64_t matrix[ML_RP_MAX_T][ML_RP_MAX_L][ML_RP_NK];
+    uint64_t trans[ML_RP_MAX_L][ML_RP_MAX_L];        /* failures: parent class x child class */
     bool has_layout, has_child, fallback_layout;
-    cnt2 cov[2][NDIM_ROWS][OP_COLS];     /* backing order C, F */
+    ml_rp_cnt2 cov[2][ML_RP_NDIM_ROWS][ML_RP_OP_COLS];     /* backing order C, F */
     uint64_t cov_other_order;
-    cnt2 vndim[NDIM_ROWS];
+    ml_rp_cnt2 vndim[ML_RP_NDIM_ROWS];
     bool has_vndim;
-    cnt2 dtype_n[MAX_D];
-    cnt2 srcmode[MAX_SM][MAX_SM];
-    cnt2 chain[CHAIN_ROWS];
-    uint64_t verdict_n[MAX_V];
-    uint64_t kinds[NK];
+    ml_rp_cnt2 dtype_n[ML_RP_MAX_D];
+    ml_rp_cnt2 srcmode[ML_RP_MAX_SM][ML_RP_MAX_SM];
+    ml_rp_cnt2 chain[ML_RP_CHAIN_ROWS];
+    uint64_t verdict_n[ML_RP_MAX_V];
+    uint64_t kinds[ML_RP_NK];
 
     /* time: x is "t" when lines carry it, else the running sum of "seconds" */
     int time_mode;                        /* 0 unknown, 1 t, 2 summed seconds */
     double cum_secs, last_x, x_max;
-    uint64_t bucket[NB];
+    uint64_t bucket[ML_RP_NB];
     double bw;
     double *events;                       /* x of each new distinct finding */
     int nevents;
 
     /* findings */
-    fuzzlog *flog;
+    ml_rp_fuzzlog *flog;
     int nflog;
     cJSON *triage;                        /* triage.json, when there is one */
-    fgroup *groups;
+    ml_rp_fgroup *groups;
     int ngroups;
     uint64_t nfindings;
     bool findings_loaded;
-    idmap *ids;
+    ml_rp_idmap *ids;
     size_t nids, capids;
     bool ids_sorted;
     int other_group;
@@ -149,14 +148,14 @@ struct ml_report {
     cJSON *mx_envs;
     int mx_n;
     uint64_t mx_cases, mx_differ;
-    mxrow *mx_rows;
+    ml_rp_mxrow *mx_rows;
     int mx_nrows;
 
     /* regression */
     bool has_expected;
-    uint64_t reg[MAX_ENV][NR];
-    regrow *reglist[NR];
-    int nreglist[NR];
+    uint64_t reg[ML_RP_MAX_ENV][ML_RP_NR];
+    ml_rp_regrow *reglist[ML_RP_NR];
+    int nreglist[ML_RP_NR];
 
     size_t last_bytes;
 };
@@ -170,7 +169,7 @@ int ml_rp_verdict_kind(const char *v);            /* K_* */
 int ml_rp_class_rank(const char *s);              /* layout classes in page order */
 int ml_rp_transport_rank(const char *s);          /* transports in page order */
 /* The indexes of t's strings sorted by rank, then name; returns the count. */
-int ml_rp_ordered(const stab *t, int (*rank)(const char *), int *idx);
+int ml_rp_ordered(const ml_rp_stab *t, int (*rank)(const char *), int *idx);
 /* Folds triage.json (minimized cases, signatures) into the groups. */
 void ml_rp_apply_triage(ml_report *r);
 

@@ -170,15 +170,15 @@ static const char *command_option(const cJSON *cmd, const char *opt)
     return NULL;
 }
 
-static void kind_bar(ml_html *h, const uint64_t n[NK])
+static void kind_bar(ml_html *h, const uint64_t n[ML_RP_NK])
 {
     uint64_t total = 0;
-    for (int k = 0; k < NK; k++)
+    for (int k = 0; k < ML_RP_NK; k++)
         total += n[k];
     ml_html_raw(h, "<div class=\"sb\">");
-    for (int k = 0; k < K_OTHER && total; k++)
+    for (int k = 0; k < ML_RP_K_OTHER && total; k++)
         if (n[k])
-            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", kind_names[k], 100.0 * n[k] / total);
+            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", ml_rp_kind_names[k], 100.0 * n[k] / total);
     ml_html_raw(h, "</div>");
 }
 
@@ -210,7 +210,7 @@ static void section_header(ml_html *h, ml_report *r)
     ml_rp_jnum(s, "seconds", &secs);
     if (!ml_rp_jnum(s, "cases_per_second", &rate) && secs > 0 && have_cases)
         rate = cases / secs;
-    uint64_t nfind = r->kinds[K_FAIL] + r->kinds[K_ERROR];
+    uint64_t nfind = r->kinds[ML_RP_K_FAIL] + r->kinds[ML_RP_K_ERROR];
     if (!r->lines)
         nfind = r->nfindings;
     char buf[64];
@@ -231,7 +231,7 @@ static void section_header(ml_html *h, ml_report *r)
                 (unsigned long long)nfind);
     if (r->lines)
         ml_html_fmt(h, "<div class=\"card\"><b>%llu</b><span>invalid (not findings)</span></div>",
-                    (unsigned long long)r->kinds[K_INVALID]);
+                    (unsigned long long)r->kinds[ML_RP_K_INVALID]);
     ml_html_raw(h, "</div>");
     if (ml_rp_jbool(s, "interrupted") == 1)
         ml_html_raw(h, "<p class=\"badtxt\">The run was interrupted; the figures cover what ran.</p>");
@@ -299,15 +299,15 @@ static void section_header(ml_html *h, ml_report *r)
     if (r->lines) {
         int idx[64], n = ml_rp_ordered(&r->transports, ml_rp_transport_rank, idx);
         for (int i = 0; i < n; i++) {
-            const tstat *t = &r->per_t[idx[i]];
+            const ml_rp_tstat *t = &r->per_t[idx[i]];
             uint64_t tot = 0;
-            for (int k = 0; k < NK; k++)
+            for (int k = 0; k < ML_RP_NK; k++)
                 tot += t->n[k];
             ml_html_raw(h, "<tr><td>");
             ml_html_text(h, r->transports.s[idx[i]]);
             ml_html_raw(h, "</td>");
             td_count(h, tot);
-            for (int k = 0; k < K_OTHER; k++)
+            for (int k = 0; k < ML_RP_K_OTHER; k++)
                 ml_html_fmt(h, "<td class=\"n%s\">%llu</td>", t->n[k] && k ? (k == 1 ? " k-fail" : k == 2 ? " k-error" : "") : "",
                             (unsigned long long)t->n[k]);
             ml_html_raw(h, "<td>");
@@ -317,25 +317,25 @@ static void section_header(ml_html *h, ml_report *r)
             fmt_seconds(b, sizeof b, t->secs_max);
             ml_html_fmt(h, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>", a, b);
         }
-        if (r->kinds[K_OTHER])
+        if (r->kinds[ML_RP_K_OTHER])
             ml_html_fmt(h, "<tr><td colspan=\"9\" class=\"note\">%llu lines had a verdict memlayout does not know</td></tr>",
-                        (unsigned long long)r->kinds[K_OTHER]);
+                        (unsigned long long)r->kinds[ML_RP_K_OTHER]);
     } else {
         /* No results.jsonl: the summary's totals. */
         const cJSON *pt = cJSON_GetObjectItemCaseSensitive(s, "per_transport"), *t;
         int rows = 0;
         cJSON_ArrayForEach(t, pt)
         {
-            uint64_t n[NK] = {0}, tot = 0;
+            uint64_t n[ML_RP_NK] = {0}, tot = 0;
             double d;
-            for (int k = 0; k < K_OTHER; k++)
-                if (ml_rp_jnum(t, kind_names[k], &d) && d >= 0)
+            for (int k = 0; k < ML_RP_K_OTHER; k++)
+                if (ml_rp_jnum(t, ml_rp_kind_names[k], &d) && d >= 0)
                     tot += n[k] = (uint64_t)d;
             ml_html_raw(h, "<tr><td>");
             ml_html_text(h, t->string);
             ml_html_raw(h, "</td>");
             td_count(h, tot);
-            for (int k = 0; k < K_OTHER; k++)
+            for (int k = 0; k < ML_RP_K_OTHER; k++)
                 td_count(h, n[k]);
             ml_html_raw(h, "<td>");
             kind_bar(h, n);
@@ -403,7 +403,7 @@ static void explain_verdict(ml_html *h, const char *verdict)
 static void verdict_tag(ml_html *h, const char *verdict)
 {
     int k = ml_rp_verdict_kind(verdict);
-    ml_html_fmt(h, "<span class=\"tag %s\">", k == K_FAIL ? "fail" : k == K_ERROR ? "error" : "");
+    ml_html_fmt(h, "<span class=\"tag %s\">", k == ML_RP_K_FAIL ? "fail" : k == ML_RP_K_ERROR ? "error" : "");
     ml_html_text(h, verdict);
     ml_html_raw(h, "</span>");
 }
@@ -817,8 +817,8 @@ static void observation_table(ml_html *h, const cJSON *obs, const char *verdict,
 /* Most cases first (the bug a user most likely meets), then first sighting. */
 static int cmp_groups(const void *a, const void *b, void *ctx)
 {
-    const fgroup *g = ctx;
-    const fgroup *x = &g[*(const int *)a], *y = &g[*(const int *)b];
+    const ml_rp_fgroup *g = ctx;
+    const ml_rp_fgroup *x = &g[*(const int *)a], *y = &g[*(const int *)b];
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     /* first sighting: results line order, else id, else fuzz log, else file time */
@@ -839,7 +839,7 @@ static int cmp_groups(const void *a, const void *b, void *ctx)
 
 static double time_scale(const ml_report *r, bool *approx);
 
-static void first_seen(ml_html *h, const ml_report *r, const fgroup *g)
+static void first_seen(ml_html *h, const ml_report *r, const ml_rp_fgroup *g)
 {
     bool approx;
     double sc = time_scale(r, &approx);
@@ -881,7 +881,7 @@ static void transition_text(ml_html *h, const char *t)
     ml_html_text(h, gt + 1);
 }
 
-static void transports_text(ml_html *h, const fgroup *g)
+static void transports_text(ml_html *h, const ml_rp_fgroup *g)
 {
     bool any = false;
     for (int t = 0; t <= ML_T_COUNT; t++)
@@ -901,7 +901,7 @@ static const char *base(const char *p)
 }
 
 /* The standalone Python reproducer (repro.h) of a case, folded. */
-static void repro_block(ml_html *h, ml_report *r, const fgroup *g, const char *case_text)
+static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const char *case_text)
 {
     ml_case *c = malloc(sizeof *c);
     char e[ML_ERR_MAX];
@@ -958,7 +958,7 @@ static void section_findings(ml_html *h, ml_report *r)
         ml_html_raw(h, "<tr><td colspan=\"8\" class=\"ok\">No findings: every case passed (or was invalid).</td></tr>");
     int shown = 0;
     for (int i = 0; i < r->ngroups; i++) {
-        const fgroup *g = &r->groups[order[i]];
+        const ml_rp_fgroup *g = &r->groups[order[i]];
         bool full = shown < r->o.max_findings && (g->rep_case || g->min_case);
         shown += full;
         if (full)
@@ -984,7 +984,7 @@ static void section_findings(ml_html *h, ml_report *r)
 
     shown = 0;
     for (int i = 0; i < r->ngroups && shown < r->o.max_findings; i++) {
-        const fgroup *g = &r->groups[order[i]];
+        const ml_rp_fgroup *g = &r->groups[order[i]];
         if (!g->rep_case && !g->min_case)
             continue;
         shown++;
@@ -1078,10 +1078,10 @@ static void heat_legend(ml_html *h)
     ml_html_raw(h, "</svg> 0% → 100% (fail + error among judged cases; invalid cases are not judged)</div>");
 }
 
-static void heat_cell(ml_html *h, const uint64_t n[NK], bool show_n)
+static void heat_cell(ml_html *h, const uint64_t n[ML_RP_NK], bool show_n)
 {
-    uint64_t judged = n[K_PASS] + n[K_FAIL] + n[K_ERROR], bad = n[K_FAIL] + n[K_ERROR];
-    uint64_t tot = judged + n[K_INVALID] + n[K_OTHER];
+    uint64_t judged = n[ML_RP_K_PASS] + n[ML_RP_K_FAIL] + n[ML_RP_K_ERROR], bad = n[ML_RP_K_FAIL] + n[ML_RP_K_ERROR];
+    uint64_t tot = judged + n[ML_RP_K_INVALID] + n[ML_RP_K_OTHER];
     if (!tot) {
         ml_html_raw(h, "<td class=\"z\" title=\"not explored\">·</td>");
         return;
@@ -1092,8 +1092,8 @@ static void heat_cell(ml_html *h, const uint64_t n[NK], bool show_n)
     ml_html_heat(ML_HEAT_BAD, v, col, &dark);
     ml_html_fmt(h, "<td class=\"%s\" style=\"background:%s\" title=\"%llu cases: %llu pass, %llu fail, %llu error, "
                    "%llu invalid\">",
-                dark ? "dk" : "", col, (unsigned long long)tot, (unsigned long long)n[K_PASS],
-                (unsigned long long)n[K_FAIL], (unsigned long long)n[K_ERROR], (unsigned long long)n[K_INVALID]);
+                dark ? "dk" : "", col, (unsigned long long)tot, (unsigned long long)n[ML_RP_K_PASS],
+                (unsigned long long)n[ML_RP_K_FAIL], (unsigned long long)n[ML_RP_K_ERROR], (unsigned long long)n[ML_RP_K_INVALID]);
     if (judged)
         ml_html_fmt(h, "<b>%.*f%%</b>", bad && bad * 1000 < judged ? 1 : 0, 100.0 * bad / judged);
     else
@@ -1128,7 +1128,7 @@ static void section_matrix(ml_html *h, ml_report *r)
     for (int j = 0; j < nl0; j++) {
         uint64_t any = 0;
         for (int i = 0; i < nt; i++)
-            for (int k = 0; k < NK; k++)
+            for (int k = 0; k < ML_RP_NK; k++)
                 any += r->matrix[ti[i]][li[j]][k];
         if (any)
             li[nl++] = li[j];
@@ -1140,18 +1140,18 @@ static void section_matrix(ml_html *h, ml_report *r)
         ml_html_raw(h, "</th>");
     }
     ml_html_raw(h, "<th>all</th></tr></thead><tbody>");
-    uint64_t col_tot[64][NK];
+    uint64_t col_tot[64][ML_RP_NK];
     memset(col_tot, 0, sizeof col_tot);
-    uint64_t all[NK] = {0};
+    uint64_t all[ML_RP_NK] = {0};
     for (int i = 0; i < nt; i++) {
         ml_html_raw(h, "<tr><th>");
         ml_html_text(h, r->transports.s[ti[i]]);
         ml_html_raw(h, "</th>");
-        uint64_t row[NK] = {0};
+        uint64_t row[ML_RP_NK] = {0};
         for (int j = 0; j < nl; j++) {
             const uint64_t *n = r->matrix[ti[i]][li[j]];
             heat_cell(h, n, true);
-            for (int k = 0; k < NK; k++) {
+            for (int k = 0; k < ML_RP_NK; k++) {
                 row[k] += n[k];
                 col_tot[j][k] += n[k];
                 all[k] += n[k];
@@ -1224,7 +1224,7 @@ static void section_matrix(ml_html *h, ml_report *r)
 
 /* ---- coverage ------------------------------------------------------------ */
 
-static void count_cell(ml_html *h, const cnt2 *c, uint64_t mx)
+static void count_cell(ml_html *h, const ml_rp_cnt2 *c, uint64_t mx)
 {
     if (!c->cases) {
         ml_html_raw(h, "<td class=\"z\" title=\"not explored\">·</td>");
@@ -1246,7 +1246,7 @@ static void dtype_grid(ml_html *h, ml_report *r)
                                        "f2", "f4", "f8", "c8", "c16"};
     static const char orders[] = {'<', '>', '|'};
     enum { NROWS = sizeof rows / sizeof *rows };
-    cnt2 grid[NROWS][3], structured = {0, 0};
+    ml_rp_cnt2 grid[NROWS][3], structured = {0, 0};
     memset(grid, 0, sizeof grid);
     bool listed[64] = {false};
     uint64_t mx = 1;
@@ -1315,32 +1315,32 @@ static void section_coverage(ml_html *h, ml_report *r)
                    "cases failed.</p><div class=\"covs\">");
     int maxnd = 6;
     for (int o = 0; o < 2; o++)
-        for (int d = 0; d < NDIM_ROWS; d++)
-            for (int c = 0; c < OP_COLS; c++)
+        for (int d = 0; d < ML_RP_NDIM_ROWS; d++)
+            for (int c = 0; c < ML_RP_OP_COLS; c++)
                 if (r->cov[o][d][c].cases && d > maxnd)
                     maxnd = d;
     uint64_t mx = 1;
     for (int o = 0; o < 2; o++)
-        for (int d = 0; d < NDIM_ROWS; d++)
-            for (int c = 0; c < OP_COLS; c++)
+        for (int d = 0; d < ML_RP_NDIM_ROWS; d++)
+            for (int c = 0; c < ML_RP_OP_COLS; c++)
                 if (r->cov[o][d][c].cases > mx)
                     mx = r->cov[o][d][c].cases;
     bool other_ops = false;
     for (int o = 0; o < 2; o++)
-        for (int d = 0; d < NDIM_ROWS; d++)
-            other_ops |= r->cov[o][d][OP_COLS - 1].cases > 0;
-    int ncols = other_ops ? OP_COLS : OP_COLS - 1;
+        for (int d = 0; d < ML_RP_NDIM_ROWS; d++)
+            other_ops |= r->cov[o][d][ML_RP_OP_COLS - 1].cases > 0;
+    int ncols = other_ops ? ML_RP_OP_COLS : ML_RP_OP_COLS - 1;
     for (int o = 0; o < 2; o++) {
         ml_html_fmt(h, "<div><h3>backing order %c</h3><table class=\"heat cov\" id=\"coverage-%c\"><thead><tr>"
                        "<th>ndim</th>",
                     o ? 'F' : 'C', o ? 'F' : 'C');
         for (int c = 0; c < ncols; c++)
-            ml_html_fmt(h, "<th>%s</th>", c == 0 ? "no ops" : c == OP_COLS - 1 ? "other" : ml_op_name((ml_opkind)(c - 1)));
+            ml_html_fmt(h, "<th>%s</th>", c == 0 ? "no ops" : c == ML_RP_OP_COLS - 1 ? "other" : ml_op_name((ml_opkind)(c - 1)));
         ml_html_raw(h, "</tr></thead><tbody>");
-        for (int d = 0; d <= maxnd || d == NDIM_ROWS - 1; d++) {
-            if (d == NDIM_ROWS - 1) {
+        for (int d = 0; d <= maxnd || d == ML_RP_NDIM_ROWS - 1; d++) {
+            if (d == ML_RP_NDIM_ROWS - 1) {
                 uint64_t any = 0;
-                for (int c = 0; c < OP_COLS; c++)
+                for (int c = 0; c < ML_RP_OP_COLS; c++)
                     any += r->cov[o][d][c].cases;
                 if (!any)
                     break;
@@ -1351,8 +1351,8 @@ static void section_coverage(ml_html *h, ml_report *r)
             for (int c = 0; c < ncols; c++)
                 count_cell(h, &r->cov[o][d][c], mx);
             ml_html_raw(h, "</tr>");
-            if (d == maxnd && d < NDIM_ROWS - 1)
-                d = NDIM_ROWS - 2;
+            if (d == maxnd && d < ML_RP_NDIM_ROWS - 1)
+                d = ML_RP_NDIM_ROWS - 2;
         }
         ml_html_raw(h, "</tbody></table></div>");
     }
@@ -1390,7 +1390,7 @@ static void section_coverage(ml_html *h, ml_report *r)
     ml_html_raw(h, "<h3>op chain length</h3><table class=\"heat cov\" id=\"coverage-chain\"><thead><tr><th>ops</th>");
     int maxc = 0;
     uint64_t cmx = 1;
-    for (int c = 0; c < CHAIN_ROWS - 1; c++)
+    for (int c = 0; c < ML_RP_CHAIN_ROWS - 1; c++)
         if (r->chain[c].cases) {
             maxc = c;
             if (r->chain[c].cases > cmx)
@@ -1407,14 +1407,14 @@ static void section_coverage(ml_html *h, ml_report *r)
                        "<th>ndim</th>");
         int mv = 0;
         uint64_t vmx = 1;
-        for (int d = 0; d < NDIM_ROWS; d++)
+        for (int d = 0; d < ML_RP_NDIM_ROWS; d++)
             if (r->vndim[d].cases) {
                 mv = d;
                 if (r->vndim[d].cases > vmx)
                     vmx = r->vndim[d].cases;
             }
         for (int d = 0; d <= mv; d++)
-            ml_html_fmt(h, d == NDIM_ROWS - 1 ? "<th>other</th>" : "<th>%d</th>", d);
+            ml_html_fmt(h, d == ML_RP_NDIM_ROWS - 1 ? "<th>other</th>" : "<th>%d</th>", d);
         ml_html_raw(h, "</tr></thead><tbody><tr><th>cases</th>");
         for (int d = 0; d <= mv; d++)
             count_cell(h, &r->vndim[d], vmx);
@@ -1450,14 +1450,14 @@ static void section_charts(ml_html *h, ml_report *r)
     ml_html_raw(h, "<section id=\"charts\"><h2>Over time</h2>");
     bool approx;
     double sc = time_scale(r, &approx);
-    double xs[CHART_POINTS + 2], ys[CHART_POINTS + 2];
+    double xs[ML_RP_CHART_POINTS + 2], ys[ML_RP_CHART_POINTS + 2];
     int n = 0;
     const char *xlabel = "seconds since start";
     if (r->lines) {
         int used = (int)(r->x_max / r->bw) + 1;
-        if (used > NB)
-            used = NB;
-        int per = (used + CHART_POINTS - 1) / CHART_POINTS;
+        if (used > ML_RP_NB)
+            used = ML_RP_NB;
+        int per = (used + ML_RP_CHART_POINTS - 1) / ML_RP_CHART_POINTS;
         for (int i = 0; i < used; i += per) {
             uint64_t c = 0;
             for (int j = i; j < i + per && j < used; j++)
@@ -1473,9 +1473,9 @@ static void section_charts(ml_html *h, ml_report *r)
     } else {
         /* a fuzzing session's own series: summary "timeline": [[t, cases so far], ...] */
         const cJSON *tl = cJSON_GetObjectItemCaseSensitive(r->summary, "timeline");
-        int m = cJSON_GetArraySize(tl), per = (m + CHART_POINTS - 1) / CHART_POINTS;
+        int m = cJSON_GetArraySize(tl), per = (m + ML_RP_CHART_POINTS - 1) / ML_RP_CHART_POINTS;
         double pt = 0, pc = 0;
-        for (int i = per; i < m && per > 0 && n < CHART_POINTS; i += per) {
+        for (int i = per; i < m && per > 0 && n < ML_RP_CHART_POINTS; i += per) {
             const cJSON *e = cJSON_GetArrayItem(tl, i);
             double t = cJSON_GetNumberValue(cJSON_GetArrayItem(e, 0)), c = cJSON_GetNumberValue(cJSON_GetArrayItem(e, 1));
             if (t > pt && c >= pc) {
@@ -1528,12 +1528,12 @@ static void section_charts(ml_html *h, ml_report *r)
     if (ev)
         qsort(ev, (size_t)ne, sizeof *ev, cmp_double);
     /* cap the points: the count only matters where it changes */
-    double fxs[2 * CHART_POINTS + 4], fys[2 * CHART_POINTS + 4];
+    double fxs[2 * ML_RP_CHART_POINTS + 4], fys[2 * ML_RP_CHART_POINTS + 4];
     int fn = 0;
     if (ne || r->lines) {
         fxs[fn] = 0;
         fys[fn++] = 0;
-        int step = (ne + CHART_POINTS - 1) / CHART_POINTS;
+        int step = (ne + ML_RP_CHART_POINTS - 1) / ML_RP_CHART_POINTS;
         if (step < 1)
             step = 1;
         for (int i = 0; i < ne; i += step) {
@@ -1597,7 +1597,7 @@ static void section_regression(ml_html *h, ml_report *r)
                 ml_html_fmt(h, "<th>%c</th>", 'A' + e);
             ml_html_raw(h, "</tr></thead><tbody>");
             for (int i = 0; i < r->mx_nrows; i++) {
-                const mxrow *w = &r->mx_rows[i];
+                const ml_rp_mxrow *w = &r->mx_rows[i];
                 ml_html_raw(h, "<tr><td><code>");
                 ml_html_text(h, w->caseid);
                 ml_html_raw(h, "</code></td><td>");
@@ -1621,19 +1621,19 @@ static void section_regression(ml_html *h, ml_report *r)
                        "<code>memlayout ci</code>, whose results carry each case's expected verdict.</p></section>");
         return;
     }
-    uint64_t tot[NR] = {0};
+    uint64_t tot[ML_RP_NR] = {0};
     for (int e = 0; e < r->envs.n; e++)
-        for (int c = 0; c < NR; c++)
+        for (int c = 0; c < ML_RP_NR; c++)
             tot[c] += r->reg[e][c];
-    uint64_t unexpected = tot[R_NEW] + tot[R_CHANGED] + tot[R_FIXED];
+    uint64_t unexpected = tot[ML_RP_R_NEW] + tot[ML_RP_R_CHANGED] + tot[ML_RP_R_FIXED];
     const char *against = r->mx_n ? "the first environment" : "the baseline";
     if (unexpected)
         ml_html_fmt(h, "<p class=\"badtxt\">%llu verdicts differ from %s.</p>", (unsigned long long)unexpected, against);
     else
         ml_html_fmt(h, "<p class=\"ok\">Every verdict is as expected (as %s says).</p>", against);
     ml_html_raw(h, "<table id=\"regression-summary\"><thead><tr><th>environment</th>");
-    for (int c = 0; c < NR; c++)
-        ml_html_fmt(h, "<th class=\"n\">%s</th>", reg_names[c]);
+    for (int c = 0; c < ML_RP_NR; c++)
+        ml_html_fmt(h, "<th class=\"n\">%s</th>", ml_rp_reg_names[c]);
     ml_html_raw(h, "</tr></thead><tbody>");
     int ei[64], ne = ml_rp_ordered(&r->envs, NULL, ei);
     for (int e = 0; e < ne; e++) {
@@ -1643,20 +1643,20 @@ static void section_regression(ml_html *h, ml_report *r)
         else
             ml_html_raw(h, "this environment");
         ml_html_raw(h, "</td>");
-        for (int c = 0; c < NR; c++)
-            ml_html_fmt(h, "<td class=\"n%s\">%llu</td>", r->reg[ei[e]][c] && c <= R_CHANGED ? " k-fail" : "",
+        for (int c = 0; c < ML_RP_NR; c++)
+            ml_html_fmt(h, "<td class=\"n%s\">%llu</td>", r->reg[ei[e]][c] && c <= ML_RP_R_CHANGED ? " k-fail" : "",
                         (unsigned long long)r->reg[ei[e]][c]);
         ml_html_raw(h, "</tr>");
     }
     ml_html_raw(h, "</tbody></table>");
-    for (int c = 0; c < R_OK; c++) {
+    for (int c = 0; c < ML_RP_R_OK; c++) {
         if (!tot[c])
             continue;
         ml_html_fmt(h, "<h3>%s (%llu)</h3><table class=\"reg\" id=\"regression-%d\"><thead><tr><th>case</th>"
                        "<th>transport</th><th>expected</th><th>now</th>%s</tr></thead><tbody>",
-                    reg_names[c], (unsigned long long)tot[c], c, ne > 1 ? "<th>environment</th>" : "");
+                    ml_rp_reg_names[c], (unsigned long long)tot[c], c, ne > 1 ? "<th>environment</th>" : "");
         for (int i = 0; i < r->nreglist[c]; i++) {
-            const regrow *w = &r->reglist[c][i];
+            const ml_rp_regrow *w = &r->reglist[c][i];
             ml_html_raw(h, "<tr><td><code>");
             ml_html_text(h, w->caseid);
             ml_html_raw(h, "</code></td><td>");

@@ -1,6 +1,6 @@
-/* memlayout command line: exit codes every command uses, and the commands
- * that live outside main.c. Each command takes argv with argv[0] being the
- * command's name and returns an ml_exit. */
+/* memlayout command line: exit codes every command uses, the options they
+ * share, and the commands (one file each, cmd_NAME.c). Each command takes
+ * argv with argv[0] being the command's name and returns an ml_exit. */
 #ifndef ML_CLI_H
 #define ML_CLI_H
 
@@ -69,36 +69,36 @@ double ml_cli_seconds(const char *cmd, const char *opt, const char *s);
 /* "reduce,loky", "all", "pickle" (every protocol) -> mask of 1u << ml_transport. */
 uint32_t ml_cli_transports(const char *cmd, const char *list);
 
-#endif
+/* Helpers of several commands; each prints its own one-line error as
+ * "memlayout CMD: ..." and returns NULL/false. */
+#include "session.h"
+bool ml_cli_read_case(const char *cmd, const char *path, const ml_limits *lim, ml_case *c);
+/* A session in a fresh private temp dir (*tmp); ml_cli_close_session removes both. */
+ml_session *ml_cli_open_session(const char *cmd, ml_cli_common *co, const char *log, char **tmp);
+void ml_cli_close_session(ml_session *s, char *tmp);
+/* The last component of a path (a pointer into p). */
+const char *ml_cli_base_name(const char *p);
+/* "joblib X, NumPy Y, Python Z" from the runner's versions JSON, into buf. */
+const char *ml_cli_versions_line(const char *versions, char *buf, size_t len);
+/* Writes text (then frees it) to path atomically, creating its directory. */
+bool ml_cli_write_text(const char *cmd, const char *opt, const char *path, char *text);
 
-/* ---- commands outside main.c (appended; own guard so the block above stays as it was) */
-#ifndef ML_CLI_REPORT_H
-#define ML_CLI_REPORT_H
-#include <stdbool.h>
-
-/* memlayout report RESULTS [-o FILE]: the HTML report (harness/cmd_report.c). */
+/* The commands. */
+int ml_cmd_run(int argc, char **argv);
+int ml_cmd_replay(int argc, char **argv);
+int ml_cmd_gen(int argc, char **argv);
+int ml_cmd_version(int argc, char **argv);
+int ml_cmd_minimize(int argc, char **argv);
+int ml_cmd_triage(int argc, char **argv);
+int ml_cmd_repro(int argc, char **argv);
+int ml_cmd_ci(int argc, char **argv);
+int ml_cmd_matrix(int argc, char **argv);
+/* memlayout report RESULTS [-o FILE]: the HTML report. */
 int ml_cmd_report(int argc, char **argv);
 /* The report a campaign writes when it ends: into report_path, or NULL for
  * reports/<last component of out_dir>/index.html. Prints the path unless
  * quiet; on failure prints one line to stderr and returns false (the
  * campaign's own exit status should not change). */
 bool ml_report_after_run(const char *out_dir, const char *report_path, bool quiet);
-
-#endif
-
-/* ---- triage and CI commands (harness/cmd_triage.c; appended, own guard) */
-#ifndef ML_CLI_TRIAGE_H
-#define ML_CLI_TRIAGE_H
-
-/* memlayout minimize CASE: shrink a failing case (minimize.h). */
-int ml_cmd_minimize(int argc, char **argv);
-/* memlayout triage DIR: distinct bugs among a run's findings (triage.h). */
-int ml_cmd_triage(int argc, char **argv);
-/* memlayout repro CASE: a standalone Python reproducer (repro.h). */
-int ml_cmd_repro(int argc, char **argv);
-/* memlayout ci DIR: the regression job against baselines (baseline.h, ciout.h). */
-int ml_cmd_ci(int argc, char **argv);
-/* memlayout matrix CASES: cases x environments. */
-int ml_cmd_matrix(int argc, char **argv);
 
 #endif

@@ -1,0 +1,330 @@
+/* memlayout ci: the regression job, cases against baselines (baseline.h),
+ * with JUnit and SARIF outputs (ciout.h). */
+#include "baseline.h"
+#include "case_set.h"
+#include "ciout.h"
+#include "cli.h"
+#include "fsutil.h"
+
+#include <cJSON.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char ci_help[] =
+    "usage: memlayout ci [options] DIR\n"
+    "\n"
+    "The regression job: replay a corpus and read every verdict against the\n"
+    "baseline of this environment (joblib and NumPy versions, and the reducer).\n"
+    "DIR holds the cases in DIR/cases/ (else in DIR itself) and the baseline in\n"
+    "DIR/baseline.json. A known failure is expected (xfail); a new or changed\n"
+    "failure fails the job; a known failure that passes now (fixed upstream) is\n"
+    "an XPASS and fails the job unless --allow-fixed. Update the baseline with\n"
+    "--update-baseline once a change is understood.\n"
+    "\n"
+    "      --junit FILE     JUnit XML: one testcase per case file\n"
+    "      --sarif FILE     SARIF 2.1.0: one result per case that is not a plain pass\n"
+    "  -o, --out DIR        results.jsonl, summary.json and findings/ as `run`\n"
+    "                       writes them (for `memlayout report DIR`)\n"
+    "      --baseline FILE  the baseline (default DIR/baseline.json)\n"
+    "      --env-name NAME  baseline key (default joblib-V+numpy-V[+reference])\n"
+    "      --allow-fixed    an XPASS does not fail the job\n"
+    "      --update-baseline  write this environment's verdicts into the baseline\n"
+    ML_CLI_COMMON_HELP
+    "\n"
+    "exit status: 0 every verdict as expected (or the baseline was updated),\n"
+    "1 new or changed failures, or XPASS without --allow-fixed, 2 bad arguments\n"
+    "or cases (also a case NumPy refuses to build), 3 broken environment,\n"
+    "130 interrupted\n";
+
+static void ops_names(const ml_case *c, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < c->nops && n + 16 < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", ml_op_name(c->ops[i].kind));
+}
+
+/* DIR/results.jsonl, summary.json and findings/ in the layout `run` writes,
+ * each line carrying the case, its expectation and the environment. */
+static bool ci_write_out(const char *dir, const ml_case_set *cs, char *const *keys, char *const *expected,
+                         const ml_expect *st, const char *env, const char *versions, int argc,
+                         char **argv)
+{
+    char path[4096], err[1024];
+    snprintf(path, sizeof path, "%s/findings", dir);
+    if (!ml_mkdirs(path, err, sizeof err)) {
+        fprintf(stderr, "memlayout ci: --out: %s\n", err);
+        return false;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return false;
+    int counts[4] = {0};
+    for (int i = 0; i < cs->n; i++) {
+        const ml_case *c = &cs->cases[i];
+        const char *v = cs->verdict[i] ? cs->verdict[i] : "error:protocol";
+        char ops[256], dt[8];
+        ops_names(c, ops, sizeof ops);
+        counts[cs->kind[i]]++;
+        cJSON *line = cJSON_CreateObject();
+        cJSON_AddNumberToObject(line, "id", i);
+        cJSON_AddStringToObject(line, "transport", ml_transport_name(c->transport));
+        cJSON_AddStringToObject(line, "verdict", v);
+        cJSON_AddNumberToObject(line, "ndim", c->ndim);
+        char ord[2] = {c->order, 0};
+        cJSON_AddStringToObject(line, "order", ord);
+        cJSON_AddStringToObject(line, "source", c->source == ML_SRC_NPY ? "npy" : "raw");
+        cJSON_AddStringToObject(line, "mode", ml_mode_name(c->mode));
+        cJSON_AddStringToObject(line, "dtype", c->dtype.nfields ? "structured" : ml_scalar_str(&c->dtype.scalar, dt));
+        cJSON_AddStringToObject(line, "ops", ops);
+        cJSON_AddNumberToObject(line, "seconds", cs->seconds[i]);
+        cJSON_AddStringToObject(line, "case", keys[i]);
+        if (expected[i])
+            cJSON_AddStringToObject(line, "expected", expected[i]);
+        else
+            cJSON_AddNullToObject(line, "expected");
+        cJSON_AddStringToObject(line, "status", ml_expect_name(st[i]));
+        cJSON_AddStringToObject(line, "env", env);
+        char *s = cJSON_PrintUnformatted(line);
+        if (s)
+            fprintf(f, "%s\n", s);
+        free(s);
+        cJSON_Delete(line);
+        if (cs->kind[i] == ML_V_FAIL || cs->kind[i] == ML_V_ERROR) {
+            char slug[96];
+            size_t k = 0;
+            for (const char *p = v; *p && k + 1 < sizeof slug; p++)
+                slug[k++] = (*p == ':' || *p == ',') ? '-' : *p;
+            slug[k] = 0;
+            snprintf(path, sizeof path, "%s/findings/%06d-%s-%s.obs", dir, i,
+                     ml_transport_name(c->transport), slug);
+            if (cs->result_json[i])
+                ml_write_atomic(path, cs->result_json[i], strlen(cs->result_json[i]), err, sizeof err);
+            char *cj = ml_case_write(c);
+            snprintf(path + strlen(path) - 4, 6, ".json");
+            if (cj)
+                ml_write_atomic(path, cj, strlen(cj), err, sizeof err);
+            free(cj);
+        }
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/results.jsonl", dir);
+    bool ok = text && ml_write_atomic(path, text, len, err, sizeof err);
+    free(text);
+    cJSON *s = cJSON_CreateObject();
+    cJSON *cmd = cJSON_AddArrayToObject(s, "command");
+    cJSON_AddItemToArray(cmd, cJSON_CreateString("memlayout"));
+    for (int i = 0; i < argc; i++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+    cJSON_AddStringToObject(s, "memlayout", ML_VERSION);
+    cJSON *vj = versions ? cJSON_Parse(versions) : NULL;
+    cJSON_AddItemToObject(s, "versions", vj ? vj : cJSON_CreateNull());
+    cJSON_AddStringToObject(s, "env", env);
+    cJSON_AddNumberToObject(s, "cases", cs->n);
+    static const char *kinds[] = {"pass", "fail", "error", "invalid"};
+    cJSON *cj = cJSON_AddObjectToObject(s, "counts");
+    for (int k = 0; k < 4; k++)
+        cJSON_AddNumberToObject(cj, kinds[k], counts[k]);
+    char *st_text = cJSON_Print(s);
+    cJSON_Delete(s);
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    ok = ok && st_text && ml_write_atomic(path, st_text, strlen(st_text), err, sizeof err);
+    free(st_text);
+    if (!ok)
+        fprintf(stderr, "memlayout ci: --out: %s\n", err);
+    return ok;
+}
+
+enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE };
+
+int ml_cmd_ci(int argc, char **argv)
+{
+    ml_cli_common co;
+    ml_cli_common_init(&co);
+    co.batch = 16;
+    const char *junit = NULL, *sarif = NULL, *bpath = NULL, *env_name = NULL, *out = NULL;
+    bool allow_fixed = false, update = false;
+    static const struct option lo[] = {
+        {"junit", required_argument, 0, OPT_JUNIT}, {"sarif", required_argument, 0, OPT_SARIF},
+        {"baseline", required_argument, 0, OPT_BASELINE}, {"env-name", required_argument, 0, OPT_ENV_NAME},
+        {"allow-fixed", no_argument, 0, OPT_ALLOW_FIXED}, {"update-baseline", no_argument, 0, OPT_UPDATE},
+        {"out", required_argument, 0, 'o'}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
+        if (ml_cli_common_option("ci", opt, &co))
+            continue;
+        switch (opt) {
+        case OPT_JUNIT: junit = optarg; break;
+        case OPT_SARIF: sarif = optarg; break;
+        case OPT_BASELINE: bpath = optarg; break;
+        case OPT_ENV_NAME: env_name = optarg; break;
+        case OPT_ALLOW_FIXED: allow_fixed = true; break;
+        case OPT_UPDATE: update = true; break;
+        case 'o': out = optarg; break;
+        case 'h': fputs(ci_help, stdout); return ML_EXIT_OK;
+        default: fputs(ci_help, stderr); return ML_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        ml_cli_usage("ci", "expected one corpus directory%s", "");
+    const char *dir = argv[optind];
+    struct stat sb;
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        ml_cli_usage("ci", "\"%s\" is not a directory", dir);
+    char cdir[4096], bdef[4096], err[1024];
+    snprintf(cdir, sizeof cdir, "%s/cases", dir);
+    if (stat(cdir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        snprintf(cdir, sizeof cdir, "%s", dir);
+    snprintf(bdef, sizeof bdef, "%s/baseline.json", dir);
+    if (!bpath)
+        bpath = bdef;
+    bool existed;
+    ml_baseline *base = ml_baseline_load(bpath, &existed, err, sizeof err);
+    if (!base) {
+        fprintf(stderr, "memlayout ci: --baseline: %s\n", err);
+        return ML_EXIT_USAGE;
+    }
+    ml_case_set cs;
+    char *cpaths[1] = {cdir};
+    if (!ml_case_set_load("ci", &cs, 1, cpaths, bpath, &co.lim)) {
+        ml_case_set_free(&cs);
+        ml_baseline_free(base);
+        return ML_EXIT_USAGE;
+    }
+    ml_cli_install_signals();
+    char *versions = NULL;
+    ml_camp_status cst = ml_case_set_run("ci", &co, &co.py, &cs, &versions);
+    if (cst == ML_CAMP_ENV) {
+        ml_case_set_free(&cs);
+        ml_baseline_free(base);
+        return ML_EXIT_ENV;
+    }
+    char env[256], vline[256];
+    if (env_name)
+        snprintf(env, sizeof env, "%s", env_name);
+    else
+        ml_env_key(versions, co.py.reducer, env, sizeof env);
+    ml_cli_versions_line(versions, vline, sizeof vline);
+
+    /* keys: paths below the case folder */
+    size_t clen = strlen(cdir);
+    char **keys = calloc((size_t)cs.n, sizeof *keys), **expected = calloc((size_t)cs.n, sizeof *expected);
+    ml_expect *st = calloc((size_t)cs.n, sizeof *st);
+    ml_ci_row *rows = calloc((size_t)cs.n, sizeof *rows);
+    int cnt[ML_EXPECT_INVALID + 1] = {0}, fails = 0;
+    for (int i = 0; i < cs.n; i++) {
+        const char *p = cs.paths[i];
+        if (strncmp(p, cdir, clen) == 0 && p[clen] == '/')
+            p += clen + 1;
+        keys[i] = strdup(p);
+        const char *e = ml_baseline_get(base, env, keys[i]);
+        expected[i] = e ? strdup(e) : NULL;
+        const char *v = cs.verdict[i] ? cs.verdict[i] : (cst == ML_CAMP_STOPPED ? NULL : "error:protocol");
+        st[i] = ml_baseline_compare(expected[i], v);
+        if (!v)
+            continue;   /* interrupted before it ran */
+        cnt[st[i]]++;
+        fails += ml_expect_fails_job(st[i], allow_fixed) && st[i] != ML_EXPECT_INVALID;
+        rows[i] = (ml_ci_row){.path = cs.paths[i], .key = keys[i],
+                              .transport = ml_transport_name(cs.cases[i].transport),
+                              .verdict = v, .expected = expected[i], .status = st[i],
+                              .detail = cs.detail[i], .seconds = cs.seconds[i]};
+    }
+    char hint[4400];
+    snprintf(hint, sizeof hint, "memlayout ci %s --update-baseline%s%s%s%s%s%s", dir,
+             strcmp(co.py.reducer, "joblib") ? " --reducer " : "",
+             strcmp(co.py.reducer, "joblib") ? co.py.reducer : "", env_name ? " --env-name " : "",
+             env_name ? env_name : "", bpath == bdef ? "" : " --baseline ", bpath == bdef ? "" : bpath);
+    ml_ci_meta meta = {.suite = "memlayout regress", .env = env, .version = ML_VERSION,
+                       .allow_fixed = allow_fixed, .update_hint = hint};
+    int ran = 0;
+    for (int i = 0; i < cs.n; i++)
+        ran += rows[i].path != NULL;
+
+    printf("ci: %s (%s), %d cases, baseline %s%s\n", env, vline, cs.n, bpath,
+           !existed ? " (missing: every failure is new)"
+           : ml_baseline_has_env(base, env) ? "" : " (no entry for this environment: every failure is new)");
+    for (int i = 0; i < cs.n; i++) {
+        if (!rows[i].path)
+            continue;
+        static const char *tag[] = {"pass", "xfail", "NEW", "CHANGED", "XPASS", "INVALID"};
+        printf("  %-8s %s [%s]: %s", tag[st[i]], keys[i], rows[i].transport, rows[i].verdict);
+        if (st[i] != ML_EXPECT_PASS && st[i] != ML_EXPECT_XFAIL)
+            printf("  (expected %s)", expected[i] ? expected[i] : "pass: not in the baseline");
+        putchar('\n');
+        if (st[i] == ML_EXPECT_NEW || st[i] == ML_EXPECT_CHANGED || st[i] == ML_EXPECT_INVALID)
+            if (cs.detail[i])
+                printf("           %s\n", cs.detail[i]);
+    }
+    printf("ci: %d pass, %d xfail, %d new failure%s, %d changed, %d XPASS%s, %d invalid\n",
+           cnt[ML_EXPECT_PASS], cnt[ML_EXPECT_XFAIL], cnt[ML_EXPECT_NEW], cnt[ML_EXPECT_NEW] == 1 ? "" : "s",
+           cnt[ML_EXPECT_CHANGED], cnt[ML_EXPECT_XPASS], allow_fixed ? " (allowed)" : "", cnt[ML_EXPECT_INVALID]);
+
+    int rc = ML_EXIT_OK;
+    if (junit && !ml_cli_write_text("ci", "--junit", junit, ml_ci_junit(rows, cs.n, &meta)))
+        rc = ML_EXIT_ENV;
+    if (sarif && !ml_cli_write_text("ci", "--sarif", sarif, ml_ci_sarif(rows, cs.n, &meta)))
+        rc = ML_EXIT_ENV;
+    if (out && !ci_write_out(out, &cs, keys, expected, st, env, versions, argc, argv))
+        rc = ML_EXIT_ENV;
+    if (cst == ML_CAMP_STOPPED) {
+        rc = ml_cli_interrupted_exit();
+    } else if (update) {
+        ml_baseline_drop_env(base, env);
+        int changed = 0;
+        for (int i = 0; i < cs.n; i++) {
+            if (!cs.verdict[i] || st[i] == ML_EXPECT_INVALID)
+                continue;
+            ml_baseline_set(base, env, keys[i], cs.verdict[i]);
+            if (!expected[i] || strcmp(expected[i], cs.verdict[i]) != 0) {
+                printf("ci: baseline %s: %s: %s -> %s\n", env, keys[i], expected[i] ? expected[i] : "(none)",
+                       cs.verdict[i]);
+                changed++;
+            }
+        }
+        if (!ml_baseline_save(base, bpath, err, sizeof err)) {
+            fprintf(stderr, "memlayout ci: --update-baseline: %s\n", err);
+            rc = ML_EXIT_ENV;
+        } else {
+            printf("ci: baseline updated for %s in %s (%d entr%s changed)\n", env, bpath, changed,
+                   changed == 1 ? "y" : "ies");
+            rc = cnt[ML_EXPECT_INVALID] ? ML_EXIT_USAGE : rc;
+        }
+    } else if (rc == ML_EXIT_OK) {
+        if (cnt[ML_EXPECT_INVALID])
+            rc = ML_EXIT_USAGE;
+        else if (fails)
+            rc = ML_EXIT_FINDINGS;
+        if (fails)
+            printf("ci: FAILED: %d case%s not as the baseline expects\n", fails, fails == 1 ? "" : "s");
+        else if (cnt[ML_EXPECT_XPASS])
+            printf("ci: OK: no new failure (%d XPASS allowed)\n", cnt[ML_EXPECT_XPASS]);
+        else
+            printf("ci: OK: every verdict as the baseline expects\n");
+        if (cnt[ML_EXPECT_XPASS])
+            printf("ci: %d known failure%s pass%s now (fixed upstream?). Once understood, record it: %s\n",
+                   cnt[ML_EXPECT_XPASS], cnt[ML_EXPECT_XPASS] == 1 ? "" : "s",
+                   cnt[ML_EXPECT_XPASS] == 1 ? "es" : "", hint);
+        if (cnt[ML_EXPECT_NEW] || cnt[ML_EXPECT_CHANGED])
+            printf("ci: new failures are regressions (or a new environment: %s records it)\n", hint);
+    }
+    (void)ran;
+    for (int i = 0; i < cs.n; i++) {
+        free(keys[i]);
+        free(expected[i]);
+    }
+    free(keys);
+    free(expected);
+    free(st);
+    free(rows);
+    free(versions);
+    ml_case_set_free(&cs);
+    ml_baseline_free(base);
+    return rc;
+}

@@ -1,0 +1,184 @@
+/* memlayout triage: the distinct bugs among a run's findings, each minimized (triage.h). */
+#include "cli.h"
+#include "fsutil.h"
+#include "minimize.h"
+#include "session.h"
+#include "triage.h"
+
+#include <cJSON.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char triage_help[] =
+    "usage: memlayout triage [options] DIR\n"
+    "\n"
+    "List the distinct bugs among findings: DIR is a run's output directory\n"
+    "(its findings/ is read) or a directory of finding case files, each with\n"
+    "its observation (.obs) beside it when there is one (else the case is run).\n"
+    "Findings are grouped by signature class (transport kind, violated\n"
+    "invariants, flag transition); each bug is shown with its count, first-seen\n"
+    "time (the finding file's time), its earliest finding and that finding\n"
+    "minimized (the structure of the minimized case completes the signature).\n"
+    "\n"
+    "  -o, --out DIR        write DIR/triage.json and DIR/bugs/<id>.json\n"
+    "      --no-minimize    group and count only (no Python needed when every\n"
+    "                       finding has its .obs)\n"
+    "      --max-tries N    minimizing: cases judged per bug (default 300)\n"
+    "      --max-seconds S  minimizing: seconds per bug (default 30)\n"
+    "      --json           print triage.json instead of the listing\n"
+    ML_CLI_COMMON_HELP
+    "\n"
+    "exit status: 0 no findings, 1 bugs listed, 2 bad arguments, 3 broken\n"
+    "environment, 130 interrupted\n";
+
+static double file_mtime(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return 0;
+    return st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+}
+
+enum { OPT_JSON = 4000, OPT_MAX_SECONDS, OPT_MAX_TRIES, OPT_NO_MINIMIZE };
+
+int ml_cmd_triage(int argc, char **argv)
+{
+    ml_cli_common co;
+    ml_cli_common_init(&co);
+    ml_minimize_opts mo;
+    memset(&mo, 0, sizeof mo);
+    mo.max_tries = 300;
+    mo.max_seconds = 30;
+    const char *out = NULL;
+    bool minimize = true, json = false;
+    static const struct option lo[] = {
+        {"out", required_argument, 0, 'o'}, {"no-minimize", no_argument, 0, OPT_NO_MINIMIZE},
+        {"max-tries", required_argument, 0, OPT_MAX_TRIES},
+        {"max-seconds", required_argument, 0, OPT_MAX_SECONDS}, {"json", no_argument, 0, OPT_JSON},
+        ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
+        if (ml_cli_common_option("triage", opt, &co))
+            continue;
+        switch (opt) {
+        case 'o': out = optarg; break;
+        case OPT_NO_MINIMIZE: minimize = false; break;
+        case OPT_JSON: json = true; break;
+        case OPT_MAX_TRIES: mo.max_tries = (int)ml_cli_int("triage", "--max-tries", optarg, 1, 1000000); break;
+        case OPT_MAX_SECONDS: mo.max_seconds = ml_cli_seconds("triage", "--max-seconds", optarg); break;
+        case 'h': fputs(triage_help, stdout); return ML_EXIT_OK;
+        default: fputs(triage_help, stderr); return ML_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        ml_cli_usage("triage", "expected one directory%s", "");
+    const char *dir = argv[optind];
+    char fdir[4096], err[1024];
+    struct stat st;
+    snprintf(fdir, sizeof fdir, "%s/findings", dir);
+    if (stat(fdir, &st) != 0 || !S_ISDIR(st.st_mode))
+        snprintf(fdir, sizeof fdir, "%s", dir);
+    if (stat(fdir, &st) != 0 || !S_ISDIR(st.st_mode))
+        ml_cli_usage("triage", "\"%s\" is not a directory", dir);
+    char **files;
+    int nf = ml_list_cases(fdir, &files, err, sizeof err);
+    if (nf < 0) {
+        fprintf(stderr, "memlayout triage: %s\n", err);
+        return ML_EXIT_USAGE;
+    }
+    mo.lim = co.lim;
+    mo.stop = &ml_cli_stop;
+    ml_cli_install_signals();
+
+    ml_bugs *bugs = ml_bugs_new();
+    ml_session *s = NULL;
+    char *tmp = NULL;
+    int rc = ML_EXIT_OK, skipped = 0;
+    ml_case *c = malloc(sizeof *c);
+    ml_result *r = malloc(sizeof *r);
+    ml_outcome *o = malloc(sizeof *o);
+    if (!bugs || !c || !r || !o) {
+        fprintf(stderr, "memlayout triage: out of memory\n");
+        rc = ML_EXIT_ENV;
+        goto done;
+    }
+    for (int i = 0; i < nf && !ml_cli_stop; i++) {
+        size_t len;
+        /* not findings: a run's own files, a fuzzer's originals and minimized raw findings */
+        if (ml_not_a_finding(files[i]))
+            continue;
+        if (!ml_case_load(files[i], &co.lim, c, err, sizeof err)) {
+            fprintf(stderr, "memlayout triage: %s: skipped: %s\n", files[i], err);
+            skipped++;
+            continue;
+        }
+        /* the run's finding id leads the name; else the listing order */
+        const char *name = ml_cli_base_name(files[i]);
+        uint64_t order = isdigit((unsigned char)name[0]) ? strtoull(name, NULL, 10) : (uint64_t)i;
+        char obs[4096];
+        snprintf(obs, sizeof obs, "%.*s.obs", (int)(strlen(files[i]) - 5), files[i]);
+        char *otext = ml_read_file(obs, 16 << 20, &len, err, sizeof err);
+        ml_verdict v;
+        if (otext && ml_result_parse(otext, len, r, err, sizeof err)) {
+            v = ml_oracle_judge(c, r);
+        } else {
+            if (!s && !(s = ml_cli_open_session("triage", &co, NULL, &tmp))) {
+                free(otext);
+                rc = ML_EXIT_ENV;
+                goto done;
+            }
+            if (!ml_session_judge(s, c, o, err, sizeof err)) {
+                fprintf(stderr, "memlayout triage: %s\n", err);
+                free(otext);
+                rc = ML_EXIT_ENV;
+                goto done;
+            }
+            *r = o->r;
+            v = o->v;
+        }
+        free(otext);
+        ml_bugs_add(bugs, c, r, &v, name, file_mtime(files[i]), order);
+    }
+    ml_bugs_sort(bugs);
+    if (minimize && ml_bugs_count(bugs) && !ml_cli_stop) {
+        if (!s && !(s = ml_cli_open_session("triage", &co, NULL, &tmp))) {
+            rc = ML_EXIT_ENV;
+            goto done;
+        }
+        if (!ml_bugs_minimize(bugs, s, &mo, co.quiet ? NULL : stderr, err, sizeof err)) {
+            fprintf(stderr, "memlayout triage: %s\n", err);
+            rc = ML_EXIT_ENV;
+            goto done;
+        }
+    }
+    if (json) {
+        char *t = ml_bugs_json(bugs);
+        if (t)
+            puts(t);
+        free(t);
+    } else {
+        ml_bugs_print(bugs, stdout);
+        if (skipped)
+            printf("\n%d file%s skipped (not case files)\n", skipped, skipped == 1 ? "" : "s");
+    }
+    if (out && !ml_bugs_write(bugs, out, err, sizeof err)) {
+        fprintf(stderr, "memlayout triage: --out: %s\n", err);
+        rc = ML_EXIT_ENV;
+        goto done;
+    }
+    rc = ml_cli_stop ? ml_cli_interrupted_exit() : ml_bugs_count(bugs) ? ML_EXIT_FINDINGS : ML_EXIT_OK;
+done:
+    ml_cli_close_session(s, tmp);
+    for (int i = 0; i < nf; i++)
+        free(files[i]);
+    free(files);
+    free(c);
+    free(r);
+    free(o);
+    ml_bugs_free(bugs);
+    return rc;
+}
