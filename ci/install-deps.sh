@@ -1,14 +1,46 @@
 #!/bin/sh
-# Installs the Debian packages memlayout needs, only when something is missing.
+# The one list of the Debian packages memlayout uses; installs those that are
+# missing (apt-get, as root or through sudo) and nothing else.
+#
+#   sh ci/install-deps.sh            what the build, `make test`, `make run`,
+#                                    `make bench` and the fuzzers use
+#   sh ci/install-deps.sh browser    also what the browser test of the HTML
+#                                    report uses (ci/browser-test.sh)
 set -eu
-PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib libcjson-dev clang afl++"
+
+# The harness: C compiler and make, libpython3.11 to embed, NumPy and joblib
+# under test, cJSON for the case format.
+BUILD_PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib libcjson-dev"
+# The runner's tests (tests/python), and the process tools the e2e tests use.
+TEST_PKGS="python3-pytest procps"
+# The fuzzers: clang with libFuzzer's runtime, AFL++, and zip for the
+# OSS-Fuzz seed corpora (fuzz/build.sh, tests/e2e/fuzz.sh).
+FUZZ_PKGS="clang libclang-rt-14-dev afl++ zip unzip"
+# The HTML report in a real browser.
+BROWSER_PKGS="chromium fonts-dejavu-core"
+
+pkgs="$BUILD_PKGS $TEST_PKGS $FUZZ_PKGS"
+for group in "$@"; do
+    case $group in
+    browser) pkgs="$pkgs $BROWSER_PKGS" ;;
+    *) echo "install-deps.sh: unknown group \"$group\" (known: browser)" >&2; exit 2 ;;
+    esac
+done
+
 missing=""
-for p in $PKGS; do
+for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 echo "installing:$missing" >&2
 SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || {
+        echo "install-deps.sh: missing Debian packages:$missing (run as root, or install sudo)" >&2
+        exit 3
+    }
+    SUDO=sudo
+fi
 $SUDO apt-get update -q
+# shellcheck disable=SC2086  # one word per package
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing

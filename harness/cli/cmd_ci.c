@@ -20,7 +20,8 @@ static const char ci_help[] =
     "The regression job: replay a corpus and read every verdict against the\n"
     "baseline of this environment (joblib and NumPy versions, and the reducer).\n"
     "DIR holds the cases in DIR/cases/ (else in DIR itself) and the baseline in\n"
-    "DIR/baseline.json. A known failure is expected (xfail); a new or changed\n"
+    "DIR/baseline.json; when DIR is the cases folder itself and has no baseline,\n"
+    "the one in its parent is used. A known failure is expected (xfail); a new or changed\n"
     "failure fails the job; a known failure that passes now (fixed upstream) is\n"
     "an XPASS and fails the job unless --allow-fixed. Update the baseline with\n"
     "--update-baseline once a change is understood.\n"
@@ -29,7 +30,8 @@ static const char ci_help[] =
     "      --sarif FILE     SARIF 2.1.0: one result per case that is not a plain pass\n"
     "  -o, --out DIR        results.jsonl, summary.json and findings/ as `run`\n"
     "                       writes them (for `memlayout report DIR`)\n"
-    "      --baseline FILE  the baseline (default DIR/baseline.json)\n"
+    "      --baseline FILE  the baseline (default DIR/baseline.json, else\n"
+    "                       DIR/../baseline.json when DIR has no cases/ folder)\n"
     "      --env-name NAME  baseline key (default joblib-V+numpy-V[+reference])\n"
     "      --allow-fixed    an XPASS does not fail the job\n"
     "      --update-baseline  write this environment's verdicts into the baseline\n"
@@ -179,9 +181,18 @@ int ml_cmd_ci(int argc, char **argv)
         ml_cli_usage("ci", "\"%s\" is not a directory", dir);
     char cdir[4096], bdef[4096], err[1024];
     snprintf(cdir, sizeof cdir, "%s/cases", dir);
-    if (stat(cdir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    bool cases_in_dir = !(stat(cdir, &sb) == 0 && S_ISDIR(sb.st_mode));   /* DIR holds the cases */
+    if (cases_in_dir)
         snprintf(cdir, sizeof cdir, "%s", dir);
     snprintf(bdef, sizeof bdef, "%s/baseline.json", dir);
+    if (cases_in_dir && access(bdef, F_OK) != 0) {
+        /* DIR is the cases folder of a corpus (corpus/regress/cases): the
+         * baseline lives beside it, as `memlayout ci corpus/regress` reads it */
+        char up[sizeof bdef];
+        snprintf(up, sizeof up, "%s/../baseline.json", dir);
+        if (access(up, F_OK) == 0)
+            snprintf(bdef, sizeof bdef, "%s", up);
+    }
     if (!bpath)
         bpath = bdef;
     bool existed;
