@@ -180,6 +180,16 @@ static void write_summary(run_ctx *rc, ml_campaign *cp, int argc, char **argv, d
     cJSON *vd = cJSON_AddObjectToObject(s, "findings");
     for (int i = 0; i < rc->nverdicts; i++)
         cJSON_AddNumberToObject(vd, rc->verdicts[i], (double)rc->vcount[i]);
+    /* the bugs as triage (triage.json) and the report count them: by id, ranked */
+    cJSON *bugs = cJSON_AddArrayToObject(s, "bugs");
+    for (int i = 0; i < ml_bugs_count(rc->bugs); i++) {
+        const ml_bug *g = ml_bugs_get(rc->bugs, i);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", g->id);
+        cJSON_AddStringToObject(o, "severity", ml_severity_name(g->sig.severity));
+        cJSON_AddNumberToObject(o, "count", (double)g->count);
+        cJSON_AddItemToArray(bugs, o);
+    }
     char *text = cJSON_Print(s);
     char path[4096], err[512];
     snprintf(path, sizeof path, "%s/summary.json", rc->out);
@@ -337,6 +347,7 @@ int ml_cmd_run(int argc, char **argv)
         fprintf(stderr, "memlayout run: %s\n", err);
         return ML_EXIT_ENV;
     }
+    ml_bugs_sort(rc.bugs);
     write_summary(&rc, &cp, argc, argv, elapsed, st == ML_CAMP_STOPPED);
     uint64_t total = rc.counts[0] + rc.counts[1] + rc.counts[2] + rc.counts[3];
     uint64_t nfind = rc.counts[ML_V_FAIL] + rc.counts[ML_V_ERROR];
@@ -350,9 +361,20 @@ int ml_cmd_run(int argc, char **argv)
         printf("  %-40s %llu\n", rc.verdicts[i], (unsigned long long)rc.vcount[i]);
     if (nfind)
         printf("findings in %s/findings\n", out);
+    int nbugs = ml_bugs_count(rc.bugs);
+    if (nbugs) {
+        printf("%d distinct bug%s, most harmful first%s\n", nbugs, nbugs == 1 ? "" : "s",
+               triaged ? "" : " (not minimized)");
+        for (int i = 0; i < nbugs; i++) {
+            const ml_bug *g = ml_bugs_get(rc.bugs, i);
+            char sum[512];
+            printf("  #%-2d %-14s %s  %s (%llu case%s)\n", i + 1, ml_severity_name(g->sig.severity), g->id,
+                   ml_sig_summary(&g->sig, sum, sizeof sum), (unsigned long long)g->count,
+                   g->count == 1 ? "" : "s");
+        }
+    }
     if (triaged)
-        printf("%d distinct bug%s, minimized: %s/triage.json, %s/bugs/ (memlayout triage %s lists them)\n",
-               ml_bugs_count(rc.bugs), ml_bugs_count(rc.bugs) == 1 ? "" : "s", out, out, out);
+        printf("minimized: %s/triage.json, %s/bugs/ (memlayout triage %s shows them)\n", out, out, out);
     /* after triage: the report shows its minimized cases; its failure leaves the exit status alone */
     char defreport[4096];
     if (!report && out != defout) {

@@ -605,8 +605,10 @@ typedef struct {
     int max_tries;
     double max_seconds, start;
     ml_sig target;
+    int cur_defects;    /* defects the current case shows: a smaller one may not show more */
+    int last_defects;   /* of the last case that showed the target */
     uint64_t *keys;     /* memo: hash of the canonical JSON (0 = empty) */
-    uint8_t *vals;      /* 1 reproduces, 0 not */
+    uint8_t *vals;      /* defects shown when the target is among them, else 0 */
     size_t cap, n;
     char *err;
     size_t errlen;
@@ -671,10 +673,16 @@ static void memo_put(mz *m, uint64_t key, int val)
     m->vals[i] = (uint8_t)val;
 }
 
-static bool reproduces(const ml_outcome *out, const ml_sig *target, ml_sig *got)
+/* The number of defects the outcome shows when the target is one of them,
+ * else 0. */
+static int shows_target(const ml_outcome *out, const ml_sig *target)
 {
-    ml_sig_from(&out->c, &out->r, &out->v, got);
-    return (out->v.kind == ML_V_FAIL || out->v.kind == ML_V_ERROR) && ml_sig_same_class(got, target);
+    ml_sig all[ML_SIG_MAX];
+    int n = ml_sig_all(&out->c, &out->r, &out->v, all);
+    for (int i = 0; i < n; i++)
+        if (ml_sig_same_class(&all[i], target))
+            return n;
+    return 0;
 }
 
 static bool out_of_budget(mz *m)
@@ -705,22 +713,26 @@ static int try_case(mz *m, const ml_case *c)
     }
     uint64_t key = hash_json(json);
     free(json);
-    int v = memo_get(m, key);
-    if (v >= 0) {
+    int n = memo_get(m, key);
+    if (n >= 0) {
         m->st->cached++;
-        return v;
+    } else {
+        if (out_of_budget(m))
+            return -1;
+        m->st->tries++;
+        if (!m->judge(m->ctx, c, &m->out, m->err, m->errlen)) {
+            m->judge_failed = true;
+            return -1;
+        }
+        n = shows_target(&m->out, &m->target);
+        memo_put(m, key, n);
     }
-    if (out_of_budget(m))
-        return -1;
-    m->st->tries++;
-    if (!m->judge(m->ctx, c, &m->out, m->err, m->errlen)) {
-        m->judge_failed = true;
-        return -1;
-    }
-    ml_sig got;
-    v = reproduces(&m->out, &m->target, &got);
-    memo_put(m, key, v);
-    return v;
+    /* the target kept, and no defect gained: the case converges on the
+     * target alone where the other defects can be shrunk away */
+    if (n == 0 || n > m->cur_defects)
+        return 0;
+    m->last_defects = n;
+    return 1;
 }
 
 bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_minimize_opts *o,
@@ -762,10 +774,19 @@ bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_
     st->tries = 1;
     if (!judge(ctx, in, &m.out, err, errlen))
         goto done;
-    ml_sig_from(&m.out.c, &m.out.r, &m.out.v, &m.target);
     if (m.out.v.kind != ML_V_FAIL && m.out.v.kind != ML_V_ERROR) {
         char vs[64];
         snprintf(err, errlen, "the case does not fail (%s)", ml_verdict_str(&m.out.v, vs, sizeof vs));
+        goto done;
+    }
+    if (o->target)
+        m.target = *o->target;
+    else
+        ml_sig_from(&m.out.c, &m.out.r, &m.out.v, &m.target);
+    m.cur_defects = shows_target(&m.out, &m.target);
+    if (!m.cur_defects) {
+        char vs[512];
+        snprintf(err, errlen, "the case does not show the defect (%s)", ml_sig_str(&m.target, vs, sizeof vs));
         goto done;
     }
     st->input_fails = true;
@@ -774,7 +795,7 @@ bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_
     {
         char *json = ml_case_write(cur);
         if (json)
-            memo_put(&m, hash_json(json), 1);
+            memo_put(&m, hash_json(json), (uint8_t)m.cur_defects);
         free(json);
     }
 
@@ -801,6 +822,7 @@ bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_
                 }
                 if (v == 1) {
                     *cur = *cand;
+                    m.cur_defects = m.last_defects;
                     st->accepted++;
                     changed = true;
                     if (o->log) {

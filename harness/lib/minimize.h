@@ -1,5 +1,6 @@
-/* memlayout minimizer: shrink a failing case to the smallest case of the same
- * signature class (signature.h: transport kind, verdict, flag transition).
+/* memlayout minimizer: shrink a failing case to the smallest case that still
+ * shows the same defect (signature.h: transport kind, aspect, cause): by
+ * default the input's most severe one, or a given target.
  *
  * Structured reduction in the spirit of Hypothesis's shrinker, not byte
  * deletion: passes propose simpler cases (cheaper transport of the same
@@ -36,6 +37,7 @@ typedef struct {
     bool keep_transport;      /* never change the transport */
     FILE *log;                /* one line per accepted step, or NULL */
     volatile sig_atomic_t *stop;   /* non-zero: stop as at a budget's end (may be NULL) */
+    const ml_sig *target;     /* the defect to keep; NULL: the input's most severe */
 } ml_minimize_opts;
 
 typedef struct {
@@ -47,7 +49,7 @@ typedef struct {
     bool input_fails;         /* the input reproduced a fail or error verdict */
     bool stopped_early;       /* the budget ran out before a fixed point */
     char stop_reason[64];     /* "500 cases tried" / "60 s budget" / "" */
-    ml_sig sig;               /* class of the input; structure of the output */
+    ml_sig sig;               /* the defect kept; structure of the output */
 } ml_minimize_stats;
 
 /* Shrinks in into out with any judge. Returns false when the input does not

@@ -294,6 +294,14 @@ static bool parse_obs(perr *e, const cJSON *v, const char *path, ml_obs *o)
         o->has_hash = true;
     }
 
+    const cJSON *vhash = cJSON_GetObjectItemCaseSensitive(v, "vhash");
+    if (vhash && !cJSON_IsNull(vhash)) {
+        join(p, sizeof p, path, "vhash");
+        if (!copy_hex(e, vhash, p, o->vhash, sizeof o->vhash, false))
+            return false;
+        o->has_vhash = true;
+    }
+
     head = cJSON_GetObjectItemCaseSensitive(v, "head");
     if (head && !cJSON_IsNull(head) && !parse_head(e, head, path, o))
         return false;
@@ -483,6 +491,16 @@ static bool out_of_bounds(const ml_obs *o)
     return o->backed && (o->lo < 0 || o->hi > o->len);
 }
 
+/* Values compare in native byte order: a copy that swapped the byte order
+ * (">f8" sent, "<f8" received) keeps the values; its dtype differs. */
+static bool same_values(const ml_obs *p, const ml_obs *ch)
+{
+    if (!p->has_hash || !ch->has_hash)
+        return false;
+    const char *a = p->has_vhash ? p->vhash : p->hash, *b = ch->has_vhash ? ch->vhash : ch->hash;
+    return strcmp(a, b) == 0;
+}
+
 static ml_tclass judged_class(const ml_case *c, const ml_result *r)
 {
     ml_tclass k = ml_transport_class(c->transport);
@@ -530,7 +548,7 @@ ml_verdict ml_oracle_judge(const ml_case *c, const ml_result *r)
         FAIL(ML_INV_DTYPE);
     /* An unread child is the oob failure; a missing hash without one means
      * the runner skipped the comparison, which must not pass silently. */
-    if (!oob && (!p->has_hash || !ch->has_hash || strcmp(p->hash, ch->hash) != 0))
+    if (!oob && !same_values(p, ch))
         FAIL(ML_INV_DATA);
 
     if (copy) {

@@ -21,7 +21,9 @@ typedef struct {
     char mode[4];
     int64_t offset, first, lo, hi, len;
     bool has_hash;
-    char hash[65];
+    char hash[65];          /* of the bytes as they are */
+    bool has_vhash;
+    char vhash[65];         /* of the values in native byte order; only for a non-native dtype */
     int nhead;
     char head[8][40];   /* hex of up to 8 leading elements (detail only); longer items are cut */
 } ml_obs;

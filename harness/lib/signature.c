@@ -1,7 +1,9 @@
 /* Signatures of findings: see signature.h. */
 #include "signature.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *ml_sig_family(ml_transport t)
@@ -41,19 +43,238 @@ const char *ml_sig_flags(const ml_obs *o)
     return o->c ? "C" : o->f ? "F" : "-";
 }
 
-void ml_sig_from(const ml_case *c, const ml_result *r, const ml_verdict *v, ml_sig *out)
+/* Every copy is made by pickling the array (NumPy's ndarray.__reduce__),
+ * whichever transport carried it: a copy's defect is one bug across
+ * joblib, pool and pickle transports. */
+static void kind_of(const ml_case *c, const ml_verdict *v, char *buf, size_t len)
 {
-    memset(out, 0, sizeof *out);
-    snprintf(out->kind, sizeof out->kind, "%s/%s", class_name(v->tclass),
-             ml_sig_family(c->transport));
-    ml_verdict_str(v, out->verdict, sizeof out->verdict);
+    snprintf(buf, len, "%s/%s", class_name(v->tclass),
+             v->tclass == ML_CLASS_COPY ? "pickle" : ml_sig_family(c->transport));
+}
+
+/* ---- defects and their causes ------------------------------------------- */
+
+static const char *const severity_names[ML_SEV_COUNT] = {
+    [ML_SEV_CORRUPT] = "corrupt", [ML_SEV_ERROR] = "error",
+    [ML_SEV_LAYOUT] = "layout", [ML_SEV_REPRESENTATION] = "representation",
+};
+
+const char *ml_severity_name(ml_severity s)
+{
+    return (unsigned)s < ML_SEV_COUNT ? severity_names[s] : "?";
+}
+
+bool ml_severity_from_name(const char *name, ml_severity *out)
+{
+    for (int i = 0; i < ML_SEV_COUNT; i++)
+        if (strcmp(name, severity_names[i]) == 0) {
+            *out = (ml_severity)i;
+            return true;
+        }
+    return false;
+}
+
+/* The layout facts of the parent view that steer a reducer. */
+typedef struct {
+    const char *view;       /* "C", "F", "CF", "-" (strided) */
+    const char *backing;    /* "a 1-d" (at most one dim longer than 1: NumPy flags it
+                               C- and F-contiguous alike), "a C-ordered", "an F-ordered" */
+    char order;             /* 'C', 'F'; 0 for a 1-d backing */
+    bool negative, zero;    /* a stride < 0 / == 0 on an axis longer than 1 */
+    bool empty, past_end;   /* no elements; its data pointer at or past the mapping's end */
+    bool copied;            /* a view op copied: the parent is not memmap-backed */
+} facts;
+
+static facts facts_of(const ml_case *c, const ml_obs *p)
+{
+    facts f = {0};
+    f.view = ml_sig_flags(p);
+    int long_dims = 0;
+    for (int i = 0; i < c->ndim; i++)
+        long_dims += c->shape[i] > 1;
+    f.order = long_dims <= 1 ? 0 : c->order == 'F' ? 'F' : 'C';
+    f.backing = !f.order ? "a 1-d" : f.order == 'F' ? "an F-ordered" : "a C-ordered";
+    int64_t n = 1;
+    for (int i = 0; i < p->ndim; i++) {
+        n *= p->shape[i];
+        if (p->shape[i] > 1 && p->strides[i] < 0)
+            f.negative = true;
+        if (p->shape[i] > 1 && p->strides[i] == 0)
+            f.zero = true;
+    }
+    f.empty = p->present && n == 0;
+    f.past_end = f.empty && p->backed && p->first - p->offset >= p->len;
+    f.copied = p->present && !p->backed;
+    return f;
+}
+
+/* The cause as the special facts name it, else NULL. */
+static const char *special_cause(const facts *f)
+{
+    if (f->past_end)
+        return "an empty view whose data pointer lies at or past the end of the mapping";
+    if (f->empty)
+        return "an empty view";
+    if (f->negative)
+        return "a view with negative strides";
+    if (f->zero)
+        return "a view with zero strides (broadcast)";
+    return NULL;
+}
+
+static const char *view_name(const char *flags)
+{
+    return !strcmp(flags, "CF") ? "C- and F-contiguous" : !strcmp(flags, "C") ? "C-contiguous"
+         : !strcmp(flags, "F") ? "F-contiguous" : !strcmp(flags, "-") ? "non-contiguous" : "unobserved";
+}
+
+/* "<f8" and ">f8" (or structured dtypes whose fields differ so) differ only
+ * in byte order. */
+static bool byteorder_only(const char *a, const char *b)
+{
+    if (strlen(a) != strlen(b) || !strcmp(a, b))
+        return false;
+    for (; *a; a++, b++)
+        if (*a != *b && !(strchr("<>=|", *a) && strchr("<>=|", *b)))
+            return false;
+    return true;
+}
+
+typedef struct {
+    ml_sig *out;
+    int n;
+    const ml_sig *base;     /* kind, verdict, transition */
+} defects;
+
+static void add(defects *d, const char *aspect, ml_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void add(defects *d, const char *aspect, ml_severity sev, const char *fmt, ...)
+{
+    if (d->n >= ML_SIG_MAX)
+        return;
+    ml_sig *s = &d->out[d->n++];
+    *s = *d->base;
+    snprintf(s->aspect, sizeof s->aspect, "%s", aspect);
+    s->severity = sev;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->cause, sizeof s->cause, fmt, ap);
+    va_end(ap);
+}
+
+static int by_severity(const void *a, const void *b)
+{
+    const ml_sig *x = a, *y = b;
+    return (int)x->severity - (int)y->severity;
+}
+
+int ml_sig_all(const ml_case *c, const ml_result *r, const ml_verdict *v, ml_sig out[ML_SIG_MAX])
+{
+    if (v->kind != ML_V_FAIL && v->kind != ML_V_ERROR)
+        return 0;
+    ml_sig base;
+    memset(&base, 0, sizeof base);
+    kind_of(c, v, base.kind, sizeof base.kind);
+    ml_verdict_str(v, base.verdict, sizeof base.verdict);
     /* The flags are part of the bug only when they are what broke: an
      * unchanged or an allowed change (a copy made C-contiguous) is "=". */
     if (v->kind == ML_V_FAIL && (v->fails & (1u << ML_INV_FLAGS)))
-        snprintf(out->transition, sizeof out->transition, "%s>%s", ml_sig_flags(&r->parent),
+        snprintf(base.transition, sizeof base.transition, "%s>%s", ml_sig_flags(&r->parent),
                  ml_sig_flags(&r->child));
     else
-        snprintf(out->transition, sizeof out->transition, "=");
+        snprintf(base.transition, sizeof base.transition, "=");
+    defects d = {out, 0, &base};
+    facts f = facts_of(c, &r->parent);
+    const char *special = special_cause(&f);
+    const char *vname = view_name(f.view);
+
+    if (v->kind == ML_V_ERROR) {
+        const char *k = v->error_kind;
+        if (!strcmp(k, "crash") || !strcmp(k, "timeout"))
+            add(&d, "crash", ML_SEV_CORRUPT, "%s", !strcmp(k, "crash") ? "a process died" : "a process hung");
+        else if (!strcmp(k, "rebuild") || !strcmp(k, "send") || !strcmp(k, "worker"))
+            add(&d, "rebuild", ML_SEV_ERROR, "%s", special ? special : f.copied ? "a copy made by a view op"
+                                                   : "a view of the mapping");
+        else
+            add(&d, !strcmp(k, "build") ? "build" : "protocol", ML_SEV_ERROR, "error:%s", k);
+        return d.n;
+    }
+
+    uint32_t x = v->fails;
+#define BROKE(inv) ((x & (1u << (inv))) != 0)
+    bool data = BROKE(ML_INV_DATA);
+    if (BROKE(ML_INV_FLAGS) || BROKE(ML_INV_STRIDES)) {
+        ml_severity sev = data ? ML_SEV_CORRUPT : ML_SEV_LAYOUT;
+        const char *child = ml_sig_flags(&r->child);
+        bool transposed = f.order && (!strcmp(f.view, "C") || !strcmp(f.view, "F")) &&
+                          f.view[0] != f.order && child[0] == f.order && !child[1];
+        if (f.negative || f.zero)   /* the strides, not the contiguity, steer the reducer */
+            add(&d, "order", sev, "a view with %s strides arrives %s", f.negative ? "negative" : "zero",
+                view_name(child));
+        else if (transposed)        /* C view of an F backing or F view of a C one: one defect */
+            add(&d, "order", sev, "a contiguous view in the order opposite to its backing's arrives "
+                "in the backing's order");
+        else
+            add(&d, "order", sev, "a %s view of %s backing arrives %s", vname, f.backing, view_name(child));
+    }
+    if (BROKE(ML_INV_BACKING) || BROKE(ML_INV_OOB))
+        add(&d, "bounds", ML_SEV_CORRUPT, "%s", special ? special : "a view of the mapping");
+    if (BROKE(ML_INV_WRITEABLE))
+        add(&d, "writeable", ML_SEV_REPRESENTATION, "a %s view arrives %s",
+            r->parent.writeable ? "writeable" : "read-only", r->child.writeable ? "writeable" : "read-only");
+    if (BROKE(ML_INV_FILE))
+        add(&d, "rebuild", ML_SEV_CORRUPT, "%s", special ? special : c->mode == ML_MODE_WPLUS
+                                                 ? "a view of a mapping opened w+" : "a view of the mapping");
+    if (BROKE(ML_INV_WRITE))
+        add(&d, "write", ML_SEV_CORRUPT, "writes through mode %s", ml_mode_name(c->mode));
+    if (BROKE(ML_INV_SHAPE))
+        add(&d, "shape", ML_SEV_CORRUPT, "a %s view of %s backing", vname, f.backing);
+    if (BROKE(ML_INV_DTYPE)) {
+        bool bo = byteorder_only(r->parent.dtype, r->child.dtype);
+        add(&d, "dtype", bo && !data ? ML_SEV_REPRESENTATION : ML_SEV_CORRUPT, "%s",
+            bo ? "the byte order changes" : "the dtype changes");
+    }
+    /* Values that differ while layout, bounds, shape and dtype held are a
+     * defect of their own; otherwise they are that defect's consequence. */
+    bool explained = BROKE(ML_INV_FLAGS) || BROKE(ML_INV_STRIDES) || BROKE(ML_INV_BACKING) ||
+                     BROKE(ML_INV_OOB) || BROKE(ML_INV_SHAPE) || BROKE(ML_INV_DTYPE);
+    if (data && !explained) {
+        if (special || f.copied)
+            add(&d, "values", ML_SEV_CORRUPT, "%s", special ? special : "a copy made by a view op");
+        else
+            add(&d, "values", ML_SEV_CORRUPT, "a %s view", vname);
+    }
+    if (BROKE(ML_INV_MODEL))
+        add(&d, "model", ML_SEV_LAYOUT, "NumPy's contiguity flags disagree with the layout model");
+#undef BROKE
+    qsort(out, (size_t)d.n, sizeof *out, by_severity);
+    return d.n;
+}
+
+void ml_sig_from(const ml_case *c, const ml_result *r, const ml_verdict *v, ml_sig *out)
+{
+    ml_sig all[ML_SIG_MAX];
+    int n = ml_sig_all(c, r, v, all);
+    if (n) {
+        *out = all[0];
+        return;
+    }
+    memset(out, 0, sizeof *out);
+    kind_of(c, v, out->kind, sizeof out->kind);
+    ml_verdict_str(v, out->verdict, sizeof out->verdict);
+    snprintf(out->transition, sizeof out->transition, "=");
+    out->severity = ML_SEV_REPRESENTATION;
+}
+
+bool ml_sig_shows(const ml_case *c, const ml_result *r, const ml_verdict *v, const ml_sig *target)
+{
+    ml_sig all[ML_SIG_MAX];
+    int n = ml_sig_all(c, r, v, all);
+    for (int i = 0; i < n; i++)
+        if (ml_sig_same_class(&all[i], target))
+            return true;
+    return false;
 }
 
 /* ---- structure ------------------------------------------------------------- */
@@ -143,38 +364,10 @@ const char *ml_sig_structure(const ml_case *c, char *buf, size_t len)
 
 /* ---- comparing and naming -------------------------------------------------- */
 
-/* The verdict as the class sees it: when the layout itself broke (flags,
- * strides, backing, oob), "data" is its consequence, and whether the values
- * happen to match (two booleans in a small array) must not split the bug. */
-static void class_verdict(const char *v, char *out, size_t len)
-{
-    snprintf(out, len, "%s", v);
-    if (strncmp(v, "fail:", 5) != 0)
-        return;
-    static const char *const layout[] = {"flags", "strides", "backing", "oob"};
-    bool broke = false;
-    char tmp[160];
-    snprintf(tmp, sizeof tmp, ",%s,", v + 5);
-    for (size_t i = 0; i < sizeof layout / sizeof *layout; i++) {
-        char tok[16];
-        snprintf(tok, sizeof tok, ",%s,", layout[i]);
-        broke |= strstr(tmp, tok) != NULL;
-    }
-    char *d = strstr(tmp, ",data,");
-    if (!broke || !d)
-        return;
-    memmove(d, d + 5, strlen(d + 5) + 1);   /* ",data,x," -> ",x," */
-    tmp[strlen(tmp) - 1] = 0;
-    snprintf(out, len, "fail:%.100s", tmp + 1);
-}
-
 bool ml_sig_same_class(const ml_sig *a, const ml_sig *b)
 {
-    char va[sizeof a->verdict], vb[sizeof b->verdict];
-    class_verdict(a->verdict, va, sizeof va);
-    class_verdict(b->verdict, vb, sizeof vb);
-    return strcmp(a->kind, b->kind) == 0 && strcmp(va, vb) == 0 &&
-           strcmp(a->transition, b->transition) == 0;
+    return strcmp(a->kind, b->kind) == 0 && strcmp(a->aspect, b->aspect) == 0 &&
+           strcmp(a->cause, b->cause) == 0;
 }
 
 bool ml_sig_equal(const ml_sig *a, const ml_sig *b)
@@ -184,10 +377,12 @@ bool ml_sig_equal(const ml_sig *a, const ml_sig *b)
 
 const char *ml_sig_str(const ml_sig *s, char *buf, size_t len)
 {
+    const char *what = s->aspect[0] ? s->aspect : s->verdict;
+    const char *cause = s->aspect[0] ? s->cause : "";
     if (s->structure[0])
-        snprintf(buf, len, "%s %s %s | %s", s->kind, s->verdict, s->transition, s->structure);
+        snprintf(buf, len, "%s %s: %s | %s", s->kind, what, cause, s->structure);
     else
-        snprintf(buf, len, "%s %s %s", s->kind, s->verdict, s->transition);
+        snprintf(buf, len, "%s %s: %s", s->kind, what, cause);
     return buf;
 }
 
@@ -204,13 +399,49 @@ static uint32_t fnv(uint32_t h, const char *s)
 const char *ml_sig_id(const ml_sig *s, bool with_structure, char out[9])
 {
     uint32_t h = 2166136261u;
-    char v[sizeof s->verdict];
-    class_verdict(s->verdict, v, sizeof v);
     h = fnv(h, s->kind);
-    h = fnv(h, v);
-    h = fnv(h, s->transition);
+    h = fnv(h, s->aspect);
+    h = fnv(h, s->cause);
     if (with_structure)
         h = fnv(h, s->structure);
     snprintf(out, 9, "%08x", h);
     return out;
 }
+
+/* ---- the sentence ----------------------------------------------------------- */
+
+/* What the defect does to a user, by aspect and severity. */
+static const char *consequence(const ml_sig *s)
+{
+    const char *a = s->aspect;
+    bool corrupt = s->severity == ML_SEV_CORRUPT;
+    if (!strcmp(a, "order"))
+        return corrupt ? "the worker computes on scrambled values" : "same values, other strides";
+    if (!strcmp(a, "bounds"))
+        return "the worker's view starts elsewhere in the file or leaves the mapping";
+    if (!strcmp(a, "rebuild"))
+        return corrupt ? "rebuilding it in the worker changes the user's file (or fails)"
+                       : "the worker cannot rebuild it";
+    if (!strcmp(a, "writeable"))
+        return "same values, other writeability";
+    if (!strcmp(a, "dtype"))
+        return corrupt ? "the worker reads other values" : "same values, other byte order";
+    if (!strcmp(a, "values") || !strcmp(a, "shape"))
+        return "the worker sees other values";
+    if (!strcmp(a, "write"))
+        return "writes are lost or leak into the user's file";
+    if (!strcmp(a, "crash"))
+        return "the case takes a process down";
+    if (!strcmp(a, "model"))
+        return "memlayout's layout model or NumPy's flags are wrong";
+    return "the transport raises";
+}
+
+const char *ml_sig_summary(const ml_sig *s, char *buf, size_t len)
+{
+    const char *family = strchr(s->kind, '/');
+    snprintf(buf, len, "%s: %s; %s", family ? family + 1 : s->kind, s->aspect[0] ? s->cause : s->verdict,
+             consequence(s));
+    return buf;
+}
+

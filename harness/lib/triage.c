@@ -50,16 +50,23 @@ static bool earlier(double seen_a, uint64_t order_a, double seen_b, uint64_t ord
     return order_a < order_b;
 }
 
-int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
-                const char *name, double seen, uint64_t order)
+static void note_variant(ml_bug *g, const char *verdict)
 {
-    if (v->kind != ML_V_FAIL && v->kind != ML_V_ERROR)
-        return -1;
-    ml_sig s;
-    ml_sig_from(c, r, v, &s);
+    for (int i = 0; i < g->nvariants; i++)
+        if (!strcmp(g->variants[i], verdict))
+            return;
+    if (g->nvariants < ML_BUG_VARIANTS)
+        snprintf(g->variants[g->nvariants++], sizeof g->variants[0], "%s", verdict);
+    else
+        g->more_variants++;
+}
+
+static int add_defect(ml_bugs *b, const ml_sig *s, const ml_case *c, const char *name, double seen,
+                      uint64_t order)
+{
     int i;
     for (i = 0; i < b->n; i++)
-        if (ml_sig_same_class(&b->v[i]->sig, &s))
+        if (ml_sig_same_class(&b->v[i]->sig, s))
             break;
     if (i == b->n) {
         if (b->n == b->cap) {
@@ -73,8 +80,8 @@ int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdi
         ml_bug *g = calloc(1, sizeof *g);
         if (!g)
             return -1;
-        g->sig = s;
-        ml_sig_id(&s, false, g->id);
+        g->sig = *s;
+        ml_sig_id(s, false, g->id);
         g->first_seen = seen;
         g->first_order = order;
         snprintf(g->first_name, sizeof g->first_name, "%s", name ? name : "");
@@ -88,17 +95,42 @@ int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdi
             snprintf(g->first_name, sizeof g->first_name, "%s", name ? name : "");
             g->example = *c;
         }
+        if (s->severity < g->sig.severity)
+            g->sig.severity = s->severity;
     }
-    b->v[i]->count++;
+    ml_bug *g = b->v[i];
+    g->count++;
     if ((unsigned)c->transport < ML_T_COUNT)
-        b->v[i]->per_transport[c->transport]++;
-    b->findings++;
+        g->per_transport[c->transport]++;
+    g->per_severity[s->severity]++;
+    note_variant(g, s->verdict);
     return i;
+}
+
+int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
+                const char *name, double seen, uint64_t order)
+{
+    ml_sig all[ML_SIG_MAX];
+    int n = ml_sig_all(c, r, v, all);
+    if (!n)
+        return -1;
+    int first = -1;
+    for (int k = 0; k < n; k++) {
+        int i = add_defect(b, &all[k], c, name, seen, order);
+        if (k == 0)
+            first = i;
+    }
+    b->findings++;
+    return first;
 }
 
 static int cmp_bug(const void *pa, const void *pb)
 {
     const ml_bug *a = *(ml_bug *const *)pa, *b = *(ml_bug *const *)pb;
+    if (a->sig.severity != b->sig.severity)
+        return (int)a->sig.severity - (int)b->sig.severity;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
     if (earlier(a->first_seen, a->first_order, b->first_seen, b->first_order))
         return -1;
     if (earlier(b->first_seen, b->first_order, a->first_seen, a->first_order))
@@ -118,7 +150,9 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
     for (int i = 0; i < b->n; i++) {
         ml_bug *g = b->v[i];
         char e[ML_ERR_MAX];
-        bool ok = ml_minimize(s, &g->example, o, &g->min, &g->mst, e, sizeof e);
+        ml_minimize_opts mo = *o;
+        mo.target = &g->sig;   /* this bug's defect, not the example's other ones */
+        bool ok = ml_minimize(s, &g->example, &mo, &g->min, &g->mst, e, sizeof e);
         if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
             snprintf(err, errlen, "%s", e);   /* Python could not run the case at all */
             return false;
@@ -181,15 +215,24 @@ static void final_shape(const ml_case *c, char *buf, size_t len)
 
 void ml_bugs_print(const ml_bugs *b, FILE *f)
 {
-    fprintf(f, "%d distinct bug%s in %llu finding%s\n", b->n, b->n == 1 ? "" : "s",
+    fprintf(f, "%d distinct bug%s in %llu finding%s, most harmful first\n", b->n, b->n == 1 ? "" : "s",
             (unsigned long long)b->findings, b->findings == 1 ? "" : "s");
     for (int i = 0; i < b->n; i++) {
         const ml_bug *g = b->v[i];
         char ts[32], sig[512], shp[256];
-        fprintf(f, "\nbug %s  %llu finding%s  first seen %s%s%s%s\n", g->id,
-                (unsigned long long)g->count, g->count == 1 ? "" : "s", time_str(g->first_seen, ts),
-                g->first_name[0] ? " (" : "", g->first_name, g->first_name[0] ? ")" : "");
+        char sum[512];
+        fprintf(f, "\n#%d bug %s  %s  %llu finding%s  first seen %s%s%s%s\n", i + 1, g->id,
+                ml_severity_name(g->sig.severity), (unsigned long long)g->count, g->count == 1 ? "" : "s",
+                time_str(g->first_seen, ts), g->first_name[0] ? " (" : "", g->first_name,
+                g->first_name[0] ? ")" : "");
+        fprintf(f, "  summary     %s\n", ml_sig_summary(&g->sig, sum, sizeof sum));
         fprintf(f, "  signature   %s\n", ml_sig_str(&g->sig, sig, sizeof sig));
+        fprintf(f, "  variants   ");
+        for (int k = 0; k < g->nvariants; k++)
+            fprintf(f, "%s %s", k ? "," : "", g->variants[k]);
+        if (g->more_variants)
+            fprintf(f, " (+%llu findings with other verdicts)", (unsigned long long)g->more_variants);
+        fputc('\n', f);
         fprintf(f, "  transports ");
         for (int t = 0; t < ML_T_COUNT; t++)
             if (g->per_transport[t])
@@ -222,10 +265,19 @@ char *ml_bugs_json(const ml_bugs *b)
         const ml_bug *g = b->v[i];
         char sig[512], ts[32];
         cJSON *o = cJSON_CreateObject();
+        char sum[512];
         cJSON_AddStringToObject(o, "id", g->id);
+        cJSON_AddNumberToObject(o, "rank", i + 1);
+        cJSON_AddStringToObject(o, "severity", ml_severity_name(g->sig.severity));
+        cJSON_AddStringToObject(o, "summary", ml_sig_summary(&g->sig, sum, sizeof sum));
         cJSON_AddStringToObject(o, "signature", ml_sig_str(&g->sig, sig, sizeof sig));
         cJSON_AddStringToObject(o, "kind", g->sig.kind);
+        cJSON_AddStringToObject(o, "aspect", g->sig.aspect);
+        cJSON_AddStringToObject(o, "cause", g->sig.cause);
         cJSON_AddStringToObject(o, "verdict", g->sig.verdict);
+        cJSON *va = cJSON_AddArrayToObject(o, "variants");
+        for (int k = 0; k < g->nvariants; k++)
+            cJSON_AddItemToArray(va, cJSON_CreateString(g->variants[k]));
         cJSON_AddStringToObject(o, "transition", g->sig.transition);
         cJSON_AddStringToObject(o, "structure", g->sig.structure);
         cJSON_AddNumberToObject(o, "count", (double)g->count);

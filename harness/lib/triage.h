@@ -1,7 +1,9 @@
 /* memlayout triage: group findings into distinct bugs by signature class
- * (signature.h), keep each bug's count, first-seen time and earliest
- * finding, and minimize that finding so the bug is shown by its smallest
- * case. Shared by `memlayout triage` and by `run`, which triages what it
+ * (signature.h: one bug per root cause; a finding that shows two defects
+ * counts toward both), keep each bug's count, severity, variants, first-seen
+ * time and earliest finding, and minimize that finding for the bug's own
+ * defect so the bug is shown by its smallest case. Bugs are ranked by
+ * severity, then count. Shared by `memlayout triage` and by `run`, which triages what it
  * found at the end.
  *
  * Ownership: ml_bugs is opaque, made by ml_bugs_new and freed by
@@ -18,11 +20,17 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#define ML_BUG_VARIANTS 8     /* distinct verdicts listed per bug; the rest counted */
+
 typedef struct {
-    ml_sig sig;               /* class; structure once minimized */
+    ml_sig sig;               /* class; structure once minimized; severity: the worst seen */
     char id[9];               /* ml_sig_id of the class: names the bug's files */
     uint64_t count;
     uint64_t per_transport[ML_T_COUNT];
+    uint64_t per_severity[ML_SEV_COUNT];
+    char variants[ML_BUG_VARIANTS][64];   /* the verdicts it was seen with ("error:rebuild") */
+    int nvariants;
+    uint64_t more_variants;   /* findings whose verdict did not fit the list */
     double first_seen;        /* unix time of the earliest finding, 0 if unknown */
     uint64_t first_order;     /* its position in the run (finding id) */
     char first_name[256];     /* its file name, or "" */
@@ -38,9 +46,10 @@ typedef struct ml_bugs ml_bugs;
 ml_bugs *ml_bugs_new(void);
 void ml_bugs_free(ml_bugs *b);
 
-/* Counts a judged finding under its bug. Verdicts other than fail and error
- * are not findings: returns -1. Else the bug's index. The bug's example is
- * its earliest finding by (seen, order). */
+/* Counts a judged finding under each of its bugs (ml_sig_all). Verdicts
+ * other than fail and error are not findings: returns -1. Else the index of
+ * its most severe bug. A bug's example is its earliest finding by (seen,
+ * order). */
 int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
                 const char *name, double seen, uint64_t order);
 
@@ -48,7 +57,7 @@ int ml_bugs_count(const ml_bugs *b);
 uint64_t ml_bugs_findings(const ml_bugs *b);
 ml_bug *ml_bugs_get(ml_bugs *b, int i);
 
-/* Orders bugs by first-seen time, then position. */
+/* Ranks bugs: most severe first, then most findings, then first seen. */
 void ml_bugs_sort(ml_bugs *b);
 
 /* Minimizes each bug's example with the budget in o (per bug). log (may be
@@ -68,9 +77,10 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
 /* The listing a maintainer reads: one block per bug. */
 void ml_bugs_print(const ml_bugs *b, FILE *f);
 
-/* triage.json: {"findings": N, "bugs": [{id, signature, kind, verdict,
- * transition, structure, count, transports, first_seen, first_finding,
- * example, minimized, minimize}]}. NULL on OOM. */
+/* triage.json: {"findings": N, "bugs": [{id, rank, severity, summary,
+ * signature, kind, aspect, cause, verdict, variants, transition, structure,
+ * count, transports, first_seen, first_finding, example, minimized,
+ * minimize}]}, bugs in rank order. NULL on OOM. */
 char *ml_bugs_json(const ml_bugs *b);
 
 /* Writes dir/triage.json and dir/bugs/<id>.json (each bug's minimized case,

@@ -307,6 +307,14 @@ def observe(a, detail=False):
             obs["hash"] = hashlib.blake2b(c, digest_size=16).hexdigest()
         except (TypeError, ValueError, BufferError):
             obs["hash"] = hashlib.blake2b(c.tobytes(), digest_size=16).hexdigest()
+        if not dt.isnative:
+            # the values in this machine's byte order: a copy that only
+            # swapped the byte order keeps the values (docs/observation.md)
+            n = np.ascontiguousarray(c.astype(dt.newbyteorder("=")))
+            try:
+                obs["vhash"] = hashlib.blake2b(n, digest_size=16).hexdigest()
+            except (TypeError, ValueError, BufferError):
+                obs["vhash"] = hashlib.blake2b(n.tobytes(), digest_size=16).hexdigest()
         if detail:
             flat = c.reshape(-1)[:8]
             obs["head"] = [flat[i:i + 1].tobytes().hex() for i in range(flat.shape[0])]

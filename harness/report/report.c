@@ -124,6 +124,7 @@ void ml_report_free(ml_report *r)
         free(g->rep_obs);
         free(g->min_case);
         free(g->signature);
+        free(g->summary);
         free(g->min_note);
     }
     free(r->groups);
@@ -350,6 +351,7 @@ static int group_get(ml_report *r, const char *key, const char *verdict, const c
     ml_rp_fgroup *g = &ng[r->ngroups];
     memset(g, 0, sizeof *g);
     g->fuzz_t = -1;
+    g->severity = ML_SEV_COUNT;
     g->key = strdup(key);
     g->verdict = strdup(verdict);
     g->kind = strdup(kind);
@@ -433,16 +435,19 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
         r->nflog++;
 }
 
-/* The signature of one finding. With its case and observation the triage
- * module's class (signature.h: transport kind, verdict, flag transition),
- * so one joblib bug met through reduce, loky and multiprocessing is one
- * finding; a fuzzing session's file: the signature its log gives; else
- * what the file name and the observation say. */
-static void finding_class(const char *name, const char *case_json, size_t case_len, const char *obs_json,
-                          size_t obs_len, const cJSON *cj, const cJSON *oj, const ml_rp_fuzzlog *fl,
-                          const char *name_transport, const char *name_verdict, char *key, size_t klen,
-                          char *verdict, size_t vlen, char *kind, size_t kdlen, char *transition,
-                          size_t tlen, char sig_id[9], int *transport)
+/* The classes of one finding. With its case and observation the triage
+ * module's (signature.h): one per defect, so the report's bugs are
+ * triage's bugs, by id; a fuzzing session's file: the signature its log
+ * gives; else what the file name and the observation say. */
+typedef struct {
+    char key[640], verdict[256], kind[64], transition[32], sig_id[9], summary[512];
+    int severity;
+} finding_class;
+
+static int finding_classes(const char *case_json, size_t case_len, const char *obs_json, size_t obs_len,
+                           const cJSON *cj, const cJSON *oj, const ml_rp_fuzzlog *fl,
+                           const char *name_transport, const char *name_verdict,
+                           finding_class out[ML_SIG_MAX], int *transport)
 {
     ml_case *c = malloc(sizeof *c);
     ml_result *res = malloc(sizeof *res);
@@ -454,42 +459,55 @@ static void finding_class(const char *name, const char *case_json, size_t case_l
         tname = name_transport && *name_transport ? name_transport : "?";
     ml_transport t;
     *transport = have_case ? (int)c->transport : ml_transport_from_name(tname, &t) ? (int)t : ML_T_COUNT;
-    sig_id[0] = 0;
+    int n = 0;
     if (have_res) {
         ml_verdict v = ml_oracle_judge(c, res);
-        ml_sig sig;
-        ml_sig_from(c, res, &v, &sig);
-        snprintf(verdict, vlen, "%s", sig.verdict);
-        snprintf(kind, kdlen, "%s", sig.kind);
-        snprintf(transition, tlen, "%s", sig.transition);
-        ml_sig_id(&sig, false, sig_id);
-        char str[512];
-        snprintf(key, klen, "sig %s", ml_sig_str(&sig, str, sizeof str));
-    } else if (fl) {
-        /* "<transport> <verdict> <P->C | P kept>[, ...]" */
-        char tr[64] = "", vs[256] = "", a[32] = "", b[32] = "";
-        sscanf(fl->sig, "%63s %255s %31s %31s", tr, vs, a, b);
-        snprintf(verdict, vlen, "%s", vs[0] ? vs : "unknown");
-        snprintf(kind, kdlen, "%s", tr[0] ? tr : tname);
-        char *arrow = strstr(a, "->");
-        if (arrow) {
-            *arrow = 0;
-            snprintf(transition, tlen, "%s>%.8s", a, arrow + 2);
-            transition[strcspn(transition, ",")] = 0;
-        } else {
-            snprintf(transition, tlen, "%s>%s", a, a);
+        ml_sig all[ML_SIG_MAX];
+        n = ml_sig_all(c, res, &v, all);
+        for (int i = 0; i < n; i++) {
+            finding_class *f = &out[i];
+            snprintf(f->verdict, sizeof f->verdict, "%s", all[i].verdict);
+            snprintf(f->kind, sizeof f->kind, "%s", all[i].kind);
+            snprintf(f->transition, sizeof f->transition, "%s", all[i].transition);
+            ml_sig_id(&all[i], false, f->sig_id);
+            ml_sig_summary(&all[i], f->summary, sizeof f->summary);
+            f->severity = (int)all[i].severity;
+            char str[512];
+            snprintf(f->key, sizeof f->key, "sig %s", ml_sig_str(&all[i], str, sizeof str));
         }
-        snprintf(key, klen, "fuzz %s", fl->sig);
-    } else {
-        const cJSON *p = cJSON_GetObjectItemCaseSensitive(oj, "parent"), *ch = cJSON_GetObjectItemCaseSensitive(oj, "child");
-        snprintf(verdict, vlen, "%s", name_verdict && *name_verdict ? name_verdict : "unknown");
-        snprintf(kind, kdlen, "%s", tname);
-        snprintf(transition, tlen, "%s>%s", obs_flags(p), obs_flags(ch));
-        snprintf(key, klen, "file %s|%s|%s", kind, verdict, transition);
     }
-    (void)name;
+    if (!n) {
+        finding_class *f = &out[0];
+        memset(f, 0, sizeof *f);
+        f->severity = ML_SEV_COUNT;
+        n = 1;
+        if (fl) {
+            /* "<transport> <verdict> <P->C | P kept>[, ...]" */
+            char tr[64] = "", vs[256] = "", a[32] = "", b[32] = "";
+            sscanf(fl->sig, "%63s %255s %31s %31s", tr, vs, a, b);
+            snprintf(f->verdict, sizeof f->verdict, "%s", vs[0] ? vs : "unknown");
+            snprintf(f->kind, sizeof f->kind, "%s", tr[0] ? tr : tname);
+            char *arrow = strstr(a, "->");
+            if (arrow) {
+                *arrow = 0;
+                snprintf(f->transition, sizeof f->transition, "%s>%.8s", a, arrow + 2);
+                f->transition[strcspn(f->transition, ",")] = 0;
+            } else {
+                snprintf(f->transition, sizeof f->transition, "%s>%s", a, a);
+            }
+            snprintf(f->key, sizeof f->key, "fuzz %s", fl->sig);
+        } else {
+            const cJSON *p = cJSON_GetObjectItemCaseSensitive(oj, "parent"),
+                        *ch = cJSON_GetObjectItemCaseSensitive(oj, "child");
+            snprintf(f->verdict, sizeof f->verdict, "%s", name_verdict && *name_verdict ? name_verdict : "unknown");
+            snprintf(f->kind, sizeof f->kind, "%s", tname);
+            snprintf(f->transition, sizeof f->transition, "%s>%s", obs_flags(p), obs_flags(ch));
+            snprintf(f->key, sizeof f->key, "file %s|%s|%s", f->kind, f->verdict, f->transition);
+        }
+    }
     free(c);
     free(res);
+    return n;
 }
 
 void ml_report_add_finding(ml_report *r, const char *name, const char *case_json, size_t case_len,
@@ -503,16 +521,21 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
     char ftrans[64] = "", fverdict[128] = "";
     bool has_id = name && parse_finding_name(name, &id, ftrans, sizeof ftrans, fverdict, sizeof fverdict);
     const ml_rp_fuzzlog *fl = fuzz_entry(r, name);
-    char key[640], verdict[256], kind[64], transition[32], sig_id[9];
-    int t;
-    finding_class(name, case_json, case_len, obs_json, obs_len, cj, oj, fl, ftrans, fverdict, key, sizeof key,
-                  verdict, sizeof verdict, kind, sizeof kind, transition, sizeof transition, sig_id, &t);
-    int gi = group_get(r, key, verdict, kind, transition);
-    if (gi >= 0) {
+    finding_class *fc = malloc(sizeof *fc * ML_SIG_MAX);
+    int t, nclasses = fc ? finding_classes(case_json, case_len, obs_json, obs_len, cj, oj, fl, ftrans, fverdict,
+                                           fc, &t) : 0;
+    for (int k = 0; k < nclasses; k++) {
+        int gi = group_get(r, fc[k].key, fc[k].verdict, fc[k].kind, fc[k].transition);
+        if (gi < 0)
+            continue;
         ml_rp_fgroup *g = &r->groups[gi];
         g->count++;
         g->per_t[t >= 0 && t < ML_T_COUNT ? t : ML_T_COUNT]++;
-        snprintf(g->sig_id, sizeof g->sig_id, "%s", sig_id);
+        snprintf(g->sig_id, sizeof g->sig_id, "%s", fc[k].sig_id);
+        if (fc[k].severity < g->severity)
+            g->severity = fc[k].severity;
+        if (!g->summary && fc[k].summary[0])
+            g->summary = strdup(fc[k].summary);
         if (has_id && (!g->has_id || id < g->first_id)) {
             g->has_id = true;
             g->first_id = id;
@@ -552,6 +575,7 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
             }
         }
     }
+    free(fc);
     cJSON_Delete(cj);
     cJSON_Delete(oj);
 }
@@ -617,6 +641,12 @@ void ml_rp_apply_triage(ml_report *r)
         if (g->min_case || g->signature)
             continue;
         g->signature = xstrdup(ml_rp_jstr(b, "signature"));
+        ml_severity sev;
+        const char *sevname = ml_rp_jstr(b, "severity");
+        if (sevname && ml_severity_from_name(sevname, &sev) && (int)sev < g->severity)
+            g->severity = (int)sev;
+        if (!g->summary)
+            g->summary = xstrdup(ml_rp_jstr(b, "summary"));
         const cJSON *mn = cJSON_GetObjectItemCaseSensitive(b, "minimized");
         if (cJSON_IsObject(mn))
             g->min_case = cJSON_PrintUnformatted(mn);

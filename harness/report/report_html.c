@@ -69,6 +69,7 @@ static const char css[] =
     ".tag{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;"
     "background:#eef2f7;color:var(--fg);margin-right:4px}"
     ".tag.fail{background:#fbe3e0;color:var(--fail)}.tag.error{background:#fcebd9;color:#a35a12}"
+    ".tag.layout{background:#e6eefb;color:#2c5aa0}.tag.repr{background:#eef2f7;color:var(--mut)}"
     "table.obs td.d{background:#f7f3e6}table.obs td.d.k{background:#fff3c4}"
     "table.obs td.d.k.c{background:#ffe08a;font-weight:600}"
     "table.obs mark{background:#ffb84d;padding:0 2px;border-radius:2px}"
@@ -398,6 +399,16 @@ static void explain_verdict(ml_html *h, const char *verdict)
         p += n + (e ? 1 : 0);
     }
     ml_html_raw(h, "</ul>");
+}
+
+static void severity_tag(ml_html *h, int severity)
+{
+    static const char *const cls[ML_SEV_COUNT] = {"fail", "error", "layout", "repr"};
+    if (severity < 0 || severity >= ML_SEV_COUNT) {
+        ml_html_raw(h, "<span class=\"tag\">?</span>");
+        return;
+    }
+    ml_html_fmt(h, "<span class=\"tag %s\">%s</span>", cls[severity], ml_severity_name((ml_severity)severity));
 }
 
 static void verdict_tag(ml_html *h, const char *verdict)
@@ -819,6 +830,8 @@ static int cmp_groups(const void *a, const void *b, void *ctx)
 {
     const ml_rp_fgroup *g = ctx;
     const ml_rp_fgroup *x = &g[*(const int *)a], *y = &g[*(const int *)b];
+    if (x->severity != y->severity)   /* most harmful first (ML_SEV_COUNT: unknown, last) */
+        return x->severity < y->severity ? -1 : 1;
     if (x->count != y->count)
         return x->count > y->count ? -1 : 1;
     /* first sighting: results line order, else id, else fuzz log, else file time */
@@ -930,12 +943,13 @@ static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const c
 
 static void section_findings(ml_html *h, ml_report *r)
 {
-    ml_html_raw(h, "<section id=\"findings-section\"><h2>Distinct findings</h2>");
+    ml_html_raw(h, "<section id=\"findings-section\"><h2>Bugs</h2>");
     if (r->findings_loaded || r->triage)
-        ml_html_fmt(h, "<p class=\"note\">%llu failing cases in %d distinct findings, grouped by signature class "
-                       "(transport kind, violated invariants, contiguity flags parent → child), most cases first. "
-                       "Each shows the observation of its smallest recorded case, and its minimized case when "
-                       "triage minimized it.</p>",
+        ml_html_fmt(h, "<p class=\"note\">%llu failing cases in %d distinct bugs, one per root cause (the "
+                       "transport kind, the defect and the layout facts that cause it; a case showing two "
+                       "defects counts toward both), most harmful first, then most cases. Each shows the "
+                       "observation of its smallest recorded case, and its minimized case when triage "
+                       "minimized it.</p>",
                     (unsigned long long)(r->nfindings ? r->nfindings : 0), r->ngroups);
     else if (r->ngroups)
         ml_html_fmt(h, "<p class=\"note\">No finding files were found next to the results: the %d groups below "
@@ -951,11 +965,11 @@ static void section_findings(ml_html *h, ml_report *r)
         order[i] = i;
     qsort_r(order, (size_t)r->ngroups, sizeof *order, cmp_groups, r->groups);
 
-    ml_html_raw(h, "<table id=\"findings\"><thead><tr><th class=\"n\">#</th><th>verdict</th><th>kind</th>"
-                   "<th>flags: parent → child</th><th>transports</th><th class=\"n\">cases</th><th>first seen</th>"
-                   "<th>case</th></tr></thead><tbody>");
+    ml_html_raw(h, "<table id=\"findings\"><thead><tr><th class=\"n\">#</th><th>severity</th><th>bug</th>"
+                   "<th>verdict</th><th>flags: parent → child</th><th>transports</th><th class=\"n\">cases</th>"
+                   "<th>first seen</th><th>case</th></tr></thead><tbody>");
     if (!r->ngroups)
-        ml_html_raw(h, "<tr><td colspan=\"8\" class=\"ok\">No findings: every case passed (or was invalid).</td></tr>");
+        ml_html_raw(h, "<tr><td colspan=\"9\" class=\"ok\">No findings: every case passed (or was invalid).</td></tr>");
     int shown = 0;
     for (int i = 0; i < r->ngroups; i++) {
         const ml_rp_fgroup *g = &r->groups[order[i]];
@@ -965,9 +979,11 @@ static void section_findings(ml_html *h, ml_report *r)
             ml_html_fmt(h, "<tr><td class=\"n\"><a href=\"#f%d\">%d</a></td><td>", i + 1, i + 1);
         else
             ml_html_fmt(h, "<tr><td class=\"n\">%d</td><td>", i + 1);
-        verdict_tag(h, g->verdict);
+        severity_tag(h, g->severity);
         ml_html_raw(h, "</td><td>");
-        ml_html_text(h, g->kind);
+        ml_html_text(h, g->summary ? g->summary : g->kind);
+        ml_html_raw(h, "</td><td>");
+        verdict_tag(h, g->verdict);
         ml_html_raw(h, "</td><td>");
         transition_text(h, g->transition);
         ml_html_raw(h, "</td><td>");
@@ -989,11 +1005,10 @@ static void section_findings(ml_html *h, ml_report *r)
             continue;
         shown++;
         ml_html_fmt(h, "<details class=\"f\" id=\"f%d\"%s><summary>#%d ", i + 1, shown <= 3 ? " open" : "", i + 1);
+        severity_tag(h, g->severity);
+        ml_html_text(h, g->summary ? g->summary : g->kind);
+        ml_html_raw(h, " ");
         verdict_tag(h, g->verdict);
-        ml_html_raw(h, " <code>");
-        ml_html_text(h, g->kind);
-        ml_html_raw(h, "</code>, ");
-        transition_text(h, g->transition);
         ml_html_fmt(h, " <span class=\"note\">· %llu case%s · first seen ", (unsigned long long)g->count,
                     g->count == 1 ? "" : "s");
         first_seen(h, r, g);

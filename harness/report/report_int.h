@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include "case.h"
+#include "signature.h"
 
 #include <cJSON.h>
 #include <stdbool.h>
@@ -55,6 +56,8 @@ typedef struct {
     char *key;              /* the class: what makes two findings the same bug */
     char *verdict, *kind, *transition;   /* its parts, shown */
     char sig_id[9];         /* ml_sig_id of the class ("" when the case did not parse) */
+    int severity;           /* ml_severity, the worst seen; ML_SEV_COUNT when unknown */
+    char *summary;          /* ml_sig_summary: the sentence a maintainer reads, or NULL */
     uint64_t count;
     uint64_t per_t[ML_T_COUNT + 1];      /* by transport; the last slot: unknown names */
     bool has_id;

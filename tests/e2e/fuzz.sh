@@ -41,14 +41,14 @@ MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" "$OUT/case_json" -runs=60 -de
 rc=$?
 check case_json_should_keep_going_past_findings test $rc = 0
 check case_json_should_store_the_public_example_family_as_found \
-    grep -q '	raw	share/joblib fail:data,flags,strides C>F	raw/' "$work/findings/log.tsv"
+    grep -q '	raw	share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous	raw/' "$work/findings/log.tsv"
 check case_json_should_not_minimize_while_fuzzing \
     grep -Eq 'findings \([0-9]+ classes, [1-9][0-9]* stored, 0 minimized\)' "$work/json.log"
 [ $rc = 0 ] || tail -20 "$work/json.log" >&2
 MLF_MINIMIZE_STORE=1 MLF_FINDINGS="$work/findings" "$OUT/case_json" >"$work/min.log" 2>&1
 check minimizing_the_store_should_succeed test $? = 0
 check the_store_should_hold_the_public_example_minimized \
-    grep -q '	new	share/joblib fail:data,flags,strides C>F | raw 1d r <f8: reshape(C,2d)	' "$work/findings/log.tsv"
+    grep -q '	new	share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous | raw 1d r <f8: reshape(C,2d)	' "$work/findings/log.tsv"
 raws() { ls "$1"/raw/*.json 2>/dev/null | grep -vc '[.]orig[.]json$'; }
 mins() { ls "$1"/raw/*.min 2>/dev/null | wc -l; }
 check every_raw_finding_should_say_what_became_of_it \
@@ -72,7 +72,7 @@ check a_session_should_show_progress \
 [ $rc = 0 ] || tail -30 "$work/sess.log" >&2
 sf="$work/sess/case_json/findings"
 check the_session_should_confirm_the_public_example_family \
-    grep -q '^CONFIRMED *share/joblib fail:data,flags,strides C>F ' "$sf/summary.txt"
+    grep -q '^CONFIRMED *share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous ' "$sf/summary.txt"
 classes=$(awk -F'\t' '$5 == "raw" && !($8 in c) { c[$8] = 1; n++ } END { print n + 0 }' "$sf/log.tsv")
 check every_class_should_get_a_minimized_case_without_time_for_variants test "$classes" -gt 0 -a \
     "$(awk -F'\t' '$5 == "raw" { r[$8] = 1 } $5 == "new" { m[$8] = 1 } END { for (k in r) if (!(k in m)) n++; print n + 0 }' "$sf/log.tsv")" = 0
@@ -92,7 +92,7 @@ check and_the_report_should_show_the_minimized_ones test "$(reported)" = "$(nmin
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1
 check case_json_should_abort_on_a_finding test $? != 0
 check the_abort_should_print_a_one_line_signature \
-    grep -q '^memlayout-fuzz: FINDING share/joblib fail:data,flags,strides C>F' "$work/abort.log"
+    grep -q '^memlayout-fuzz: FINDING share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous' "$work/abort.log"
 sha=$(sha1sum "$work/seeds/public-example-reshape-5x3-reduce.json" | cut -d' ' -f1)
 check the_canonical_case_should_land_next_to_the_crash_file \
     grep -q '"transport":"reduce"' "$work/art/crash-$sha.json"
