@@ -131,11 +131,7 @@ static int cmp_bug(const void *pa, const void *pb)
         return (int)a->sig.severity - (int)b->sig.severity;
     if (a->count != b->count)
         return a->count > b->count ? -1 : 1;
-    if (earlier(a->first_seen, a->first_order, b->first_seen, b->first_order))
-        return -1;
-    if (earlier(b->first_seen, b->first_order, a->first_seen, a->first_order))
-        return 1;
-    return strcmp(a->id, b->id);
+    return strcmp(a->id, b->id);   /* not first-seen: a run and a triage of its files must agree */
 }
 
 void ml_bugs_sort(ml_bugs *b)

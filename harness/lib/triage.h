@@ -57,7 +57,8 @@ int ml_bugs_count(const ml_bugs *b);
 uint64_t ml_bugs_findings(const ml_bugs *b);
 ml_bug *ml_bugs_get(ml_bugs *b, int i);
 
-/* Ranks bugs: most severe first, then most findings, then first seen. */
+/* Ranks bugs: most severe first, then most findings, then by id (so that a
+ * run and a later triage of its files rank alike). */
 void ml_bugs_sort(ml_bugs *b);
 
 /* Minimizes each bug's example with the budget in o (per bug). log (may be
