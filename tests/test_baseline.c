@@ -2,6 +2,7 @@
 #include "baseline.h"
 #include "check.h"
 #include "ciout.h"
+#include "signature.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -99,13 +100,13 @@ static const ml_ci_meta meta = {.suite = "memlayout regress", .env = "joblib-1.2
 static void fill_rows(void)
 {
     rows[0] = (ml_ci_row){"corpus/regress/cases/a.json", "a.json", "loky", "fail:data,flags,strides",
-                          "fail:data,flags,strides", ML_EXPECT_XFAIL, "parent C; child F", 0.5};
+                          "fail:data,flags,strides", ML_EXPECT_XFAIL, "parent C; child F", 0.5, ML_SEV_CORRUPT, "5ac3df85"};
     rows[1] = (ml_ci_row){"corpus/regress/cases/b<&>.json", "b<&>.json", "reduce", "fail:data", "pass",
-                          ML_EXPECT_NEW, "a \"quoted\" <detail>\x01", 0.1};
+                          ML_EXPECT_NEW, "a \"quoted\" <detail>\x01", 0.1, ML_SEV_CORRUPT, "0000abcd"};
     rows[2] = (ml_ci_row){"corpus/regress/cases/c.json", "c.json", "reduce", "pass", "fail:data",
-                          ML_EXPECT_XPASS, NULL, 0.1};
+                          ML_EXPECT_XPASS, NULL, 0.1, -1, NULL};
     rows[3] = (ml_ci_row){"./corpus/regress/cases/d.json", "d.json", "pickle5", "pass", "pass",
-                          ML_EXPECT_PASS, NULL, 0.1};
+                          ML_EXPECT_PASS, NULL, 0.1, -1, NULL};
 }
 
 static int count(const char *s, const char *needle)
@@ -158,8 +159,42 @@ static void sarif_should_have_the_required_fields(void)
     cJSON *uri = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(loc, "physicalLocation"),
                                                          "artifactLocation"), "uri");
     CHECK_STR(cJSON_GetStringValue(uri), "corpus/regress/cases/a.json");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "properties"), "severity")),
+              "corrupt");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "properties"), "bug")), "0000abcd");
     cJSON_Delete(j);
     free(s);
+}
+
+/* --fail-on: a new failure fails the job only when its severity is named;
+ * SARIF's level follows the severity (corrupt error, layout warning,
+ * representation note). */
+static void fail_on_should_pick_the_severities_that_fail_the_job(void)
+{
+    fill_rows();
+    ml_ci_meta m = meta;
+    CHECK(ml_ci_row_fails_job(&rows[1], &m));             /* every severity by default */
+    m.fail_on = 1u << ML_SEV_REPRESENTATION;
+    CHECK(!ml_ci_row_fails_job(&rows[1], &m));            /* corrupt not named */
+    CHECK(ml_ci_row_fails_job(&rows[2], &m));             /* an XPASS has no severity: it fails */
+    m.fail_on |= 1u << ML_SEV_CORRUPT;
+    CHECK(ml_ci_row_fails_job(&rows[1], &m));
+    char *x = ml_ci_junit(rows, 4, &(ml_ci_meta){.suite = "s", .env = "e", .fail_on = 1u << ML_SEV_LAYOUT});
+    CHECK(x && count(x, "<failure ") == 1);                /* the XPASS alone */
+    free(x);
+    static const struct { int sev; const char *level; } levels[] = {
+        {ML_SEV_CORRUPT, "error"}, {ML_SEV_ERROR, "warning"}, {ML_SEV_LAYOUT, "warning"},
+        {ML_SEV_REPRESENTATION, "note"}};
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++) {
+        rows[1].severity = levels[i].sev;
+        char *s = ml_ci_sarif(rows, 4, &meta);
+        cJSON *j = s ? cJSON_Parse(s) : NULL;
+        cJSON *r1 = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "runs"), 0),
+                                                           "results"), 1);
+        CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(r1, "level")), levels[i].level);
+        cJSON_Delete(j);
+        free(s);
+    }
 }
 
 int main(void)
@@ -171,5 +206,6 @@ int main(void)
     RUN(a_bad_baseline_should_be_refused);
     RUN(junit_should_have_one_testcase_per_case);
     RUN(sarif_should_have_the_required_fields);
+    RUN(fail_on_should_pick_the_severities_that_fail_the_job);
     return check_summary("test_baseline");
 }

@@ -46,6 +46,11 @@ static void set_done(void *ctx, const ml_outcome *o)
     cs->result_json[i] = strdup(o->result_json);
     cs->kind[i] = o->v.kind;
     cs->seconds[i] = o->r.seconds;
+    ml_sig all[ML_SIG_MAX];
+    if (ml_sig_all(&o->c, &o->r, &o->v, all) > 0) {
+        cs->severity[i] = (int)all[0].severity;
+        ml_sig_id(&all[0], false, cs->bug[i]);
+    }
 }
 
 static void set_clear_results(ml_case_set *cs)
@@ -57,6 +62,8 @@ static void set_clear_results(ml_case_set *cs)
         cs->verdict[i] = cs->detail[i] = cs->result_json[i] = NULL;
         cs->kind[i] = ML_V_INVALID;
         cs->seconds[i] = 0;
+        cs->severity[i] = -1;
+        cs->bug[i][0] = 0;
     }
     cs->pos = 0;
 }
@@ -74,6 +81,8 @@ void ml_case_set_free(ml_case_set *cs)
     free(cs->result_json);
     free(cs->kind);
     free(cs->seconds);
+    free(cs->severity);
+    free(cs->bug);
 }
 
 /* Reads the case files under each path; skip (may be NULL) is a file to
@@ -130,6 +139,10 @@ bool ml_case_set_load(const char *cmd, ml_case_set *cs, int npaths, char **paths
     cs->result_json = calloc((size_t)cs->n + 1, sizeof *cs->result_json);
     cs->kind = calloc((size_t)cs->n + 1, sizeof *cs->kind);
     cs->seconds = calloc((size_t)cs->n + 1, sizeof *cs->seconds);
+    cs->severity = calloc((size_t)cs->n + 1, sizeof *cs->severity);
+    cs->bug = calloc((size_t)cs->n + 1, sizeof *cs->bug);
+    for (int i = 0; i < cs->n; i++)
+        cs->severity[i] = -1;
     return ok;
 }
 

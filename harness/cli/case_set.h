@@ -14,6 +14,8 @@ typedef struct {
     char **verdict, **detail, **result_json;
     ml_vkind *kind;
     double *seconds;
+    int *severity;          /* ml_severity of the most severe defect; -1: none */
+    char (*bug)[9];         /* that defect's bug id, or "" */
 } ml_case_set;
 
 /* Reads the case files under each path; skip (may be NULL) is a file to

@@ -5,6 +5,7 @@
 #include "ciout.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "signature.h"
 
 #include <cJSON.h>
 #include <getopt.h>
@@ -34,6 +35,9 @@ static const char ci_help[] =
     "                       DIR/../baseline.json when DIR has no cases/ folder)\n"
     "      --env-name NAME  baseline key (default joblib-V+numpy-V[+reference])\n"
     "      --allow-fixed    an XPASS does not fail the job\n"
+    "      --fail-on LIST   only new or changed failures of these severities fail\n"
+    "                       the job: corrupt, error, layout, representation\n"
+    "                       (default all; the others are reported, SARIF level note)\n"
     "      --update-baseline  write this environment's verdicts into the baseline\n"
     ML_CLI_COMMON_HELP
     "\n"
@@ -143,7 +147,24 @@ static bool ci_write_out(const char *dir, const ml_case_set *cs, char *const *ke
     return ok;
 }
 
-enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE };
+enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE, OPT_FAIL_ON };
+
+/* "corrupt,error" -> 1u << ml_severity each; exits with a one-line error on a bad name. */
+static uint32_t parse_fail_on(const char *list)
+{
+    uint32_t mask = 0;
+    char *copy = strdup(list), *save = NULL;
+    for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save)) {
+        ml_severity sv;
+        if (!ml_severity_from_name(t, &sv))
+            ml_cli_usage("ci", "--fail-on: unknown severity \"%s\" (corrupt, error, layout, representation)", t);
+        mask |= 1u << sv;
+    }
+    free(copy);
+    if (!mask)
+        ml_cli_usage("ci", "--fail-on: no severity in \"%s\"", list);
+    return mask;
+}
 
 int ml_cmd_ci(int argc, char **argv)
 {
@@ -152,7 +173,9 @@ int ml_cmd_ci(int argc, char **argv)
     co.batch = 16;
     const char *junit = NULL, *sarif = NULL, *bpath = NULL, *env_name = NULL, *out = NULL;
     bool allow_fixed = false, update = false;
+    uint32_t fail_on = 0;
     static const struct option lo[] = {
+        {"fail-on", required_argument, 0, OPT_FAIL_ON},
         {"junit", required_argument, 0, OPT_JUNIT}, {"sarif", required_argument, 0, OPT_SARIF},
         {"baseline", required_argument, 0, OPT_BASELINE}, {"env-name", required_argument, 0, OPT_ENV_NAME},
         {"allow-fixed", no_argument, 0, OPT_ALLOW_FIXED}, {"update-baseline", no_argument, 0, OPT_UPDATE},
@@ -167,6 +190,7 @@ int ml_cmd_ci(int argc, char **argv)
         case OPT_BASELINE: bpath = optarg; break;
         case OPT_ENV_NAME: env_name = optarg; break;
         case OPT_ALLOW_FIXED: allow_fixed = true; break;
+        case OPT_FAIL_ON: fail_on = parse_fail_on(optarg); break;
         case OPT_UPDATE: update = true; break;
         case 'o': out = optarg; break;
         case 'h': fputs(ci_help, stdout); return ML_EXIT_OK;
@@ -241,11 +265,11 @@ int ml_cmd_ci(int argc, char **argv)
         if (!v)
             continue;   /* interrupted before it ran */
         cnt[st[i]]++;
-        fails += ml_expect_fails_job(st[i], allow_fixed) && st[i] != ML_EXPECT_INVALID;
         rows[i] = (ml_ci_row){.path = cs.paths[i], .key = keys[i],
                               .transport = ml_transport_name(cs.cases[i].transport),
                               .verdict = v, .expected = expected[i], .status = st[i],
-                              .detail = cs.detail[i], .seconds = cs.seconds[i]};
+                              .detail = cs.detail[i], .seconds = cs.seconds[i],
+                              .severity = cs.severity[i], .bug = cs.bug[i][0] ? cs.bug[i] : NULL};
     }
     char hint[4400];
     snprintf(hint, sizeof hint, "memlayout ci %s --update-baseline%s%s%s%s%s%s", dir,
@@ -253,7 +277,9 @@ int ml_cmd_ci(int argc, char **argv)
              strcmp(co.py.reducer, "joblib") ? co.py.reducer : "", env_name ? " --env-name " : "",
              env_name ? env_name : "", bpath == bdef ? "" : " --baseline ", bpath == bdef ? "" : bpath);
     ml_ci_meta meta = {.suite = "memlayout regress", .env = env, .version = ML_VERSION,
-                       .allow_fixed = allow_fixed, .update_hint = hint};
+                       .allow_fixed = allow_fixed, .update_hint = hint, .fail_on = fail_on};
+    for (int i = 0; i < cs.n; i++)
+        fails += rows[i].path && ml_ci_row_fails_job(&rows[i], &meta) && st[i] != ML_EXPECT_INVALID;
     int ran = 0;
     for (int i = 0; i < cs.n; i++)
         ran += rows[i].path != NULL;
@@ -266,6 +292,8 @@ int ml_cmd_ci(int argc, char **argv)
             continue;
         static const char *tag[] = {"pass", "xfail", "NEW", "CHANGED", "XPASS", "INVALID"};
         printf("  %-8s %s [%s]: %s", tag[st[i]], keys[i], rows[i].transport, rows[i].verdict);
+        if (rows[i].severity >= 0)
+            printf("  (%s, bug %s)", ml_severity_name((ml_severity)rows[i].severity), rows[i].bug);
         if (st[i] != ML_EXPECT_PASS && st[i] != ML_EXPECT_XFAIL)
             printf("  (expected %s)", expected[i] ? expected[i] : "pass: not in the baseline");
         putchar('\n');

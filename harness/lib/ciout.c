@@ -1,14 +1,45 @@
 /* JUnit and SARIF writers: see ciout.h. */
 #include "ciout.h"
+#include "signature.h"
 
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+bool ml_ci_row_fails_job(const ml_ci_row *r, const ml_ci_meta *m)
+{
+    if (!ml_expect_fails_job(r->status, m->allow_fixed))
+        return false;
+    if ((r->status != ML_EXPECT_NEW && r->status != ML_EXPECT_CHANGED) || !m->fail_on)
+        return true;
+    return r->severity < 0 || r->severity >= ML_SEV_COUNT || (m->fail_on & (1u << r->severity));
+}
+
+/* SARIF's level of a result: what fails the job by its severity (corrupt:
+ * error; error and layout: warning; representation: note), a known failure
+ * a note. */
+static const char *sarif_level(const ml_ci_row *r, const ml_ci_meta *m)
+{
+    if (r->status == ML_EXPECT_XFAIL)
+        return "note";
+    if (r->status == ML_EXPECT_NEW || r->status == ML_EXPECT_CHANGED) {
+        if (!ml_ci_row_fails_job(r, m))
+            return "note";
+        switch (r->severity) {
+        case ML_SEV_ERROR:
+        case ML_SEV_LAYOUT: return "warning";
+        case ML_SEV_REPRESENTATION: return "note";
+        default: return "error";
+        }
+    }
+    return ml_ci_row_fails_job(r, m) ? "error" : "warning";
+}
+
 void ml_ci_message(const ml_ci_row *r, const ml_ci_meta *m, char *buf, size_t len)
 {
     const char *exp = r->expected ? r->expected : "(not in the baseline)";
+    const char *sev = r->severity >= 0 ? ml_severity_name((ml_severity)r->severity) : "unranked";
     switch (r->status) {
     case ML_EXPECT_PASS:
         snprintf(buf, len, "pass");
@@ -17,10 +48,12 @@ void ml_ci_message(const ml_ci_row *r, const ml_ci_meta *m, char *buf, size_t le
         snprintf(buf, len, "known failure %s (expected by the baseline of %s)", r->verdict, m->env);
         break;
     case ML_EXPECT_NEW:
-        snprintf(buf, len, "new failure: %s, expected %s in %s", r->verdict, exp, m->env);
+        snprintf(buf, len, "new %s failure%s%s: %s, expected %s in %s", sev, r->bug ? " of bug " : "",
+                 r->bug ? r->bug : "", r->verdict, exp, m->env);
         break;
     case ML_EXPECT_CHANGED:
-        snprintf(buf, len, "failure changed: %s, expected %s in %s", r->verdict, exp, m->env);
+        snprintf(buf, len, "failure changed (%s%s%s): %s, expected %s in %s", sev, r->bug ? ", bug " : "",
+                 r->bug ? r->bug : "", r->verdict, exp, m->env);
         break;
     case ML_EXPECT_XPASS:
         snprintf(buf, len, "XPASS: passes now, expected %s in %s (fixed upstream?); if so, update "
@@ -75,7 +108,7 @@ char *ml_ci_junit(const ml_ci_row *rows, int n, const ml_ci_meta *m)
         total += rows[i].seconds;
         if (rows[i].status == ML_EXPECT_INVALID)
             errors++;
-        else if (ml_expect_fails_job(rows[i].status, m->allow_fixed))
+        else if (ml_ci_row_fails_job(&rows[i], m))
             failures++;
         else if (rows[i].status != ML_EXPECT_PASS)
             skipped++;
@@ -106,7 +139,7 @@ char *ml_ci_junit(const ml_ci_row *rows, int n, const ml_ci_meta *m)
         const char *tag = NULL;
         if (r->status == ML_EXPECT_INVALID)
             tag = "error";
-        else if (ml_expect_fails_job(r->status, m->allow_fixed))
+        else if (ml_ci_row_fails_job(r, m))
             tag = "failure";
         else if (r->status != ML_EXPECT_PASS)
             tag = "skipped";
@@ -190,8 +223,7 @@ char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
         cJSON *res = cJSON_CreateObject();
         cJSON_AddStringToObject(res, "ruleId", rules[ri].id);
         cJSON_AddNumberToObject(res, "ruleIndex", ri);
-        cJSON_AddStringToObject(res, "level", ml_expect_fails_job(row->status, m->allow_fixed) ? "error"
-                                              : row->status == ML_EXPECT_XFAIL ? "note" : "warning");
+        cJSON_AddStringToObject(res, "level", sarif_level(row, m));
         cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", msg);
         cJSON *loc = cJSON_CreateObject();
         cJSON *art = cJSON_AddObjectToObject(cJSON_AddObjectToObject(loc, "physicalLocation"),
@@ -208,6 +240,10 @@ char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
         else
             cJSON_AddNullToObject(rp, "expected");
         cJSON_AddStringToObject(rp, "transport", row->transport);
+        if (row->severity >= 0 && row->severity < ML_SEV_COUNT)
+            cJSON_AddStringToObject(rp, "severity", ml_severity_name((ml_severity)row->severity));
+        if (row->bug)
+            cJSON_AddStringToObject(rp, "bug", row->bug);
         if (row->detail)
             cJSON_AddStringToObject(rp, "detail", row->detail);
         cJSON_AddItemToArray(results, res);

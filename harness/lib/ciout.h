@@ -14,6 +14,9 @@
 
 #include "baseline.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+
 typedef struct {
     const char *path;         /* the case file as given on the command line */
     const char *key;          /* its baseline key */
@@ -23,6 +26,8 @@ typedef struct {
     ml_expect status;
     const char *detail;       /* parent/child layouts or the error message, or NULL */
     double seconds;
+    int severity;             /* ml_severity of its most severe defect; -1 for a pass */
+    const char *bug;          /* that defect's bug id (ml_sig_id), or NULL */
 } ml_ci_row;
 
 typedef struct {
@@ -31,7 +36,13 @@ typedef struct {
     const char *version;      /* memlayout's version */
     bool allow_fixed;         /* XPASS does not fail */
     const char *update_hint;  /* the command that updates the baseline */
+    uint32_t fail_on;         /* severities (1u << ml_severity) whose new or changed
+                                 failures fail the job; 0: every severity */
 } ml_ci_meta;
+
+/* Whether the row fails the job: a new or changed failure of a severity in
+ * fail_on, an XPASS without allow_fixed, an invalid case. */
+bool ml_ci_row_fails_job(const ml_ci_row *r, const ml_ci_meta *m);
 
 char *ml_ci_junit(const ml_ci_row *rows, int n, const ml_ci_meta *m);
 char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m);
