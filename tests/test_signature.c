@@ -411,6 +411,48 @@ static void triage_should_rank_by_severity_then_count(void)
     ml_bugs_free(b);
 }
 
+/* What changed, in words: values, the bytes an out-of-bounds view covers,
+ * the user's file. */
+static void describe_should_say_what_changed_in_values_bytes_and_file(void)
+{
+    char buf[2048];
+    parse(pe_json, &c);
+    ml_verdict v = observe(&c, ML_T_LOKY, true);
+    r.parent.nvalues = r.child.nvalues = 2;
+    snprintf(r.parent.values[0], sizeof r.parent.values[0], "0.0");
+    snprintf(r.parent.values[1], sizeof r.parent.values[1], "1.0");
+    snprintf(r.child.values[0], sizeof r.child.values[0], "0.0");
+    snprintf(r.child.values[1], sizeof r.child.values[1], "3.0");
+    ml_result_describe(&r, &v, buf, sizeof buf);
+    CHECK(strstr(buf, "parent  <f8 C-contiguous, shape (5, 3), strides (24, 8), read-only, values 0.0 1.0 ...\n"));
+    CHECK(strstr(buf, "worker  <f8 F-contiguous, shape (5, 3), strides (8, 40)"));
+    CHECK(strstr(buf, "values differ\n"));
+    /* out of bounds: where the worker's view lies against its mapping */
+    v.fails = 1u << ML_INV_OOB | 1u << ML_INV_BACKING;
+    r.child.lo = -8;
+    r.child.hi = 8;
+    r.child.len = 16;
+    r.child.first = 0;
+    r.parent.first = 8;
+    ml_result_describe(&r, &v, buf, sizeof buf);
+    CHECK(strstr(buf, "the worker's view covers bytes [-8, 8) of a mapping of 16 bytes"));
+    CHECK(!strstr(buf, "values differ"));
+    /* the user's file grew */
+    v.fails = 1u << ML_INV_FILE;
+    r.size_before = 1;
+    r.size_after = 33;
+    r.first_change = 1;
+    r.changed_bytes = 32;
+    ml_result_describe(&r, &v, buf, sizeof buf);
+    CHECK(strstr(buf, "the user's file changed: 1 bytes before, 33 after; 32 bytes changed from offset 1\n"));
+    CHECK(strstr(buf, "values equal\n"));
+    /* a byte-order-only dtype change says so */
+    v.fails = 1u << ML_INV_DTYPE;
+    snprintf(r.parent.dtype, sizeof r.parent.dtype, ">f8");
+    ml_result_describe(&r, &v, buf, sizeof buf);
+    CHECK(strstr(buf, "values equal; only the byte order differs (>f8 sent, <f8 received)"));
+}
+
 int main(void)
 {
     RUN(the_public_example_should_be_an_order_defect_of_a_1d_backing);
@@ -428,5 +470,6 @@ int main(void)
     RUN(ids_should_depend_on_structure_only_when_asked);
     RUN(triage_should_count_each_class_once_and_keep_the_earliest);
     RUN(triage_should_rank_by_severity_then_count);
+    RUN(describe_should_say_what_changed_in_values_bytes_and_file);
     return check_summary("test_signature");
 }

@@ -79,6 +79,8 @@ int ml_cmd_triage(int argc, char **argv)
     }
     if (optind != argc - 1)
         ml_cli_usage("triage", "expected one directory%s", "");
+    if (minimize)
+        co.py.detail = true;   /* the minimized cases' observations show values */
     const char *dir = argv[optind];
     char fdir[4096], err[1024];
     struct stat st;

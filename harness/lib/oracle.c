@@ -244,6 +244,28 @@ static bool parse_head(perr *e, const cJSON *v, const char *path, ml_obs *o)
     return true;
 }
 
+static bool parse_values(perr *e, const cJSON *v, const char *path, ml_obs *o)
+{
+    char p[128];
+    join(p, sizeof p, path, "values");
+    if (!cJSON_IsArray(v))
+        return fail(e, p, "must be an array of strings");
+    o->nvalues = 0;
+    for (const cJSON *x = v->child; x; x = x->next) {
+        if (o->nvalues == 8)
+            return fail(e, p, "more than 8 elements");
+        if (!cJSON_IsString(x))
+            return fail(e, p, "must be an array of strings");
+        /* cut, and kept printable: values are shown to people, never compared */
+        char *d = o->values[o->nvalues++];
+        size_t k = 0;
+        for (const unsigned char *c = (const unsigned char *)x->valuestring; *c && k + 1 < sizeof o->values[0]; c++)
+            d[k++] = *c >= 0x20 && *c < 0x7f ? (char)*c : '?';
+        d[k] = 0;
+    }
+    return true;
+}
+
 static bool parse_obs(perr *e, const cJSON *v, const char *path, ml_obs *o)
 {
     char p[128];
@@ -305,6 +327,9 @@ static bool parse_obs(perr *e, const cJSON *v, const char *path, ml_obs *o)
     head = cJSON_GetObjectItemCaseSensitive(v, "head");
     if (head && !cJSON_IsNull(head) && !parse_head(e, head, path, o))
         return false;
+    const cJSON *values = cJSON_GetObjectItemCaseSensitive(v, "values");
+    if (values && !cJSON_IsNull(values) && !parse_values(e, values, path, o))
+        return false;
     o->present = true;
     return true;
 }
@@ -315,6 +340,12 @@ static bool parse_file(perr *e, const cJSON *v, ml_result *r)
         !get_int(e, v, "file", "size_after", 0, &r->size_after) ||
         !get_hex(e, v, "file", "hash_before", r->hash_before, sizeof r->hash_before) ||
         !get_hex(e, v, "file", "hash_after", r->hash_after, sizeof r->hash_after))
+        return false;
+    r->first_change = r->changed_bytes = -1;
+    const cJSON *fc = cJSON_GetObjectItemCaseSensitive(v, "first_change");
+    if (fc && !cJSON_IsNull(fc) &&
+        (!get_int(e, v, "file", "first_change", 0, &r->first_change) ||
+         !get_int(e, v, "file", "changed_bytes", 0, &r->changed_bytes)))
         return false;
     r->has_file = true;
     return true;
@@ -426,6 +457,7 @@ bool ml_result_parse(const char *json, size_t len, ml_result *out, char *err, si
     if (err && errlen)
         err[0] = '\0';
     memset(out, 0, sizeof *out);
+    out->first_change = out->changed_bytes = -1;
     if (!json)
         return fail(&e, "observation", "no input");
 
@@ -635,3 +667,105 @@ const char *ml_verdict_str(const ml_verdict *v, char *buf, size_t len)
     }
     return buf;
 }
+
+/* ---- describing what changed ---------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, n;
+} dbuf;
+
+static void out(dbuf *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void out(dbuf *d, const char *fmt, ...)
+{
+    if (d->n + 1 >= d->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(d->buf + d->n, d->len - d->n, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        d->n += (size_t)w;
+    if (d->n >= d->len)
+        d->n = d->len - 1;
+}
+
+static void dims(dbuf *d, const int64_t *v, int n)
+{
+    out(d, "(");
+    for (int i = 0; i < n; i++)
+        out(d, "%s%lld", i ? ", " : "", (long long)v[i]);
+    out(d, "%s)", n == 1 ? "," : "");
+}
+
+static void layout_line(dbuf *d, const char *who, const ml_obs *o)
+{
+    if (!o->present) {
+        out(d, "%-7s not observed\n", who);
+        return;
+    }
+    const char *fl = o->c && o->f ? "C- and F-contiguous" : o->c ? "C-contiguous" : o->f ? "F-contiguous"
+                                                                             : "non-contiguous";
+    out(d, "%-7s %s %s, shape ", who, o->dtype, fl);
+    dims(d, o->shape, o->ndim);
+    out(d, ", strides ");
+    dims(d, o->strides, o->ndim);
+    out(d, ", %s", o->writeable ? "writeable" : "read-only");
+    if (o->nvalues) {
+        out(d, ", values");
+        for (int i = 0; i < o->nvalues; i++)
+            out(d, " %s", o->values[i]);
+        out(d, " ...");
+    }
+    out(d, "\n");
+}
+
+static bool only_byte_order(const char *a, const char *b)
+{
+    if (strlen(a) != strlen(b) || !strcmp(a, b))
+        return false;
+    for (; *a; a++, b++)
+        if (*a != *b && !(strchr("<>=|", *a) && strchr("<>=|", *b)))
+            return false;
+    return true;
+}
+
+const char *ml_result_describe(const ml_result *r, const ml_verdict *v, char *buf, size_t len)
+{
+    dbuf d = {buf, len, 0};
+    if (!len)
+        return buf;
+    buf[0] = 0;
+    const ml_obs *p = &r->parent, *ch = &r->child;
+    layout_line(&d, "parent", p);
+    layout_line(&d, "worker", ch);
+    if (v->kind == ML_V_ERROR) {
+        out(&d, "error:%s: %s\n", v->error_kind, r->message[0] ? r->message : "(no message)");
+    } else if (v->fails & (1u << ML_INV_OOB)) {
+        out(&d, "values not read: the worker's view covers bytes [%lld, %lld) of a mapping of %lld bytes "
+                "(its element [0,...] at file offset %lld); the parent's covers [%lld, %lld) of %lld "
+                "(at offset %lld)\n",
+            (long long)ch->lo, (long long)ch->hi, (long long)ch->len, (long long)ch->first, (long long)p->lo,
+            (long long)p->hi, (long long)p->len, (long long)p->first);
+    } else if (v->fails & (1u << ML_INV_DATA)) {
+        out(&d, "values differ\n");
+    } else if (only_byte_order(p->dtype, ch->dtype)) {
+        out(&d, "values equal; only the byte order differs (%s sent, %s received)\n", p->dtype, ch->dtype);
+    } else if (v->kind != ML_V_INVALID) {
+        out(&d, "values equal\n");
+    }
+    if ((v->fails & (1u << ML_INV_BACKING)) && !(v->fails & (1u << ML_INV_OOB)) && p->backed && ch->backed)
+        out(&d, "the worker's element [0,...] is at file offset %lld, the parent's at %lld\n",
+            (long long)ch->first, (long long)p->first);
+    if (r->has_file && (v->fails & (1u << ML_INV_FILE))) {
+        out(&d, "the user's file changed: %lld bytes before, %lld after", (long long)r->size_before,
+            (long long)r->size_after);
+        if (r->changed_bytes > 0 && r->first_change >= 0)
+            out(&d, "; %lld byte%s changed from offset %lld", (long long)r->changed_bytes,
+                r->changed_bytes == 1 ? "" : "s", (long long)r->first_change);
+        out(&d, "\n");
+    }
+    return buf;
+}
+

@@ -26,6 +26,8 @@ typedef struct {
     char vhash[65];         /* of the values in native byte order; only for a non-native dtype */
     int nhead;
     char head[8][40];   /* hex of up to 8 leading elements (detail only); longer items are cut */
+    int nvalues;
+    char values[8][40]; /* the same elements as values, as Python prints them (detail only) */
 } ml_obs;
 
 typedef enum { ML_RES_OK, ML_RES_INVALID, ML_RES_ERROR } ml_res_status;
@@ -39,6 +41,8 @@ typedef struct {
     bool has_file;
     int64_t size_before, size_after;
     char hash_before[65], hash_after[65];
+    int64_t first_change;     /* first changed byte of the file; -1 unknown (detail only) */
+    int64_t changed_bytes;    /* bytes changed, size change included; -1 unknown */
     double seconds;
 } ml_result;
 
@@ -64,6 +68,14 @@ typedef struct {
 bool ml_result_parse(const char *json, size_t len, ml_result *out, char *err, size_t errlen);
 
 ml_verdict ml_oracle_judge(const ml_case *c, const ml_result *r);
+
+/* What changed, in words a maintainer reads: one line each for the layouts
+ * (contiguity, shape, strides), the leading values when observed, whether
+ * the values are equal (and a byte-order-only difference), the bytes the
+ * receiver's view covers against its mapping when out of bounds, and the
+ * user's file when it changed (sizes, where). Lines end in '\n'. Writes
+ * into buf. */
+const char *ml_result_describe(const ml_result *r, const ml_verdict *v, char *buf, size_t len);
 
 /* "pass", "fail:data,flags", "error:crash", "invalid". Writes into buf. */
 const char *ml_verdict_str(const ml_verdict *v, char *buf, size_t len);

@@ -22,8 +22,10 @@ void ml_bugs_free(ml_bugs *b)
 {
     if (!b)
         return;
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; i < b->n; i++) {
+        free(b->v[i]->min_observation);
         free(b->v[i]);
+    }
     free(b->v);
     free(b);
 }
@@ -157,6 +159,12 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
         if (ok) {
             /* the class stays the one counted; the structure is the minimized case's */
             snprintf(g->sig.structure, sizeof g->sig.structure, "%s", g->mst.sig.structure);
+            ml_outcome *oc = malloc(sizeof *oc);
+            if (oc && ml_session_judge(s, &g->min, oc, e, sizeof e) && oc->result_json) {
+                free(g->min_observation);
+                g->min_observation = strdup(oc->result_json);
+            }
+            free(oc);
         } else {
             snprintf(g->min_error, sizeof g->min_error, "%s", e);
         }
@@ -174,7 +182,9 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
 {
     ml_bugs_sort(b);
     if (b->n) {
-        ml_session *s = ml_session_open(py, timeout, NULL, err, errlen);
+        ml_py_opts with_values = *py;
+        with_values.detail = true;   /* the minimized cases' observations show values */
+        ml_session *s = ml_session_open(&with_values, timeout, NULL, err, errlen);
         if (!s)
             return false;
         bool ok = ml_bugs_minimize(b, s, o, log, err, errlen);
@@ -207,6 +217,23 @@ static void final_shape(const ml_case *c, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? ", " : "", (long long)shape[i]);
     if (n < len)
         snprintf(buf + n, len - n, "%s)", nd == 1 ? "," : "");
+}
+
+/* What the minimized case's observation shows (ml_result_describe); false
+ * when there is none. */
+static bool describe_min(const ml_bug *g, char *buf, size_t len)
+{
+    if (!g->min_observation || !g->minimized)
+        return false;
+    ml_result *r = malloc(sizeof *r);
+    char e[ML_ERR_MAX];
+    bool ok = r && ml_result_parse(g->min_observation, strlen(g->min_observation), r, e, sizeof e);
+    if (ok) {
+        ml_verdict v = ml_oracle_judge(&g->min, r);
+        ml_result_describe(r, &v, buf, len);
+    }
+    free(r);
+    return ok;
 }
 
 void ml_bugs_print(const ml_bugs *b, FILE *f)
@@ -246,6 +273,15 @@ void ml_bugs_print(const ml_bugs *b, FILE *f)
                     g->mst.stopped_early ? g->mst.stop_reason : "");
         } else {
             fprintf(f, "  not minimized%s%s\n", g->min_error[0] ? ": " : "", g->min_error);
+        }
+        char what[2048];
+        if (describe_min(g, what, sizeof what)) {
+            for (char *line = what, *nl; *line; line = nl + 1) {
+                nl = strchr(line, '\n');
+                if (!nl)
+                    break;
+                fprintf(f, "  %-11s %.*s\n", line == what ? "seen" : "", (int)(nl - line), line);
+            }
         }
         fprintf(f, "  case        %s", json ? json : "(out of memory)\n");
         free(json);
@@ -298,6 +334,13 @@ char *ml_bugs_json(const ml_bugs *b)
         } else {
             cJSON_AddNullToObject(o, "minimized");
         }
+        cJSON *obs = g->min_observation ? cJSON_Parse(g->min_observation) : NULL;
+        cJSON_AddItemToObject(o, "observation", obs ? obs : cJSON_CreateNull());
+        char what[2048];
+        if (describe_min(g, what, sizeof what))
+            cJSON_AddStringToObject(o, "what_changed", what);
+        else
+            cJSON_AddNullToObject(o, "what_changed");
         cJSON *m = cJSON_AddObjectToObject(o, "minimize");
         cJSON_AddNumberToObject(m, "tries", g->mst.tries);
         cJSON_AddNumberToObject(m, "seconds", g->mst.seconds);

@@ -39,6 +39,8 @@ typedef struct {
     ml_case min;
     ml_minimize_stats mst;
     char min_error[ML_ERR_MAX];   /* why minimizing failed, or "" */
+    char *min_observation;    /* the runner's line for the minimized case, run once more with the
+                                 leading values (session opened with detail), or NULL */
 } ml_bug;
 
 typedef struct ml_bugs ml_bugs;
@@ -61,8 +63,9 @@ ml_bug *ml_bugs_get(ml_bugs *b, int i);
  * run and a later triage of its files rank alike). */
 void ml_bugs_sort(ml_bugs *b);
 
-/* Minimizes each bug's example with the budget in o (per bug). log (may be
- * NULL) gets one progress line per bug. False only when Python cannot be run
+/* Minimizes each bug's example with the budget in o (per bug), then runs the
+ * minimized case once more to keep its observation (open s with detail for
+ * its leading values). log (may be NULL) gets one progress line per bug. False only when Python cannot be run
  * (err set); a bug whose example no longer fails keeps min_error. */
 bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
                       char *err, size_t errlen);
@@ -81,6 +84,7 @@ void ml_bugs_print(const ml_bugs *b, FILE *f);
 /* triage.json: {"findings": N, "bugs": [{id, rank, severity, summary,
  * signature, kind, aspect, cause, verdict, variants, transition, structure,
  * count, transports, first_seen, first_finding, example, minimized,
+ * observation (of the minimized case), what_changed (ml_result_describe),
  * minimize}]}, bugs in rank order. NULL on OOM. */
 char *ml_bugs_json(const ml_bugs *b);
 

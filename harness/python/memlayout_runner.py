@@ -147,25 +147,43 @@ def _write_file(path, chunks):
         os.close(fd)
 
 
-def file_facts(path):
-    """(size, blake2b hex) of the file's bytes."""
+KEEP_FILE_BYTES = 1 << 20   # with detail, files up to this size are kept to say where they changed
+
+
+def file_change(before, path):
+    """(first changed byte offset or None, bytes changed) from before to the file now."""
+    with open(path, "rb") as f:
+        after = f.read(KEEP_FILE_BYTES + 1)
+    n = min(len(before), len(after))
+    d = np.flatnonzero(np.frombuffer(before, np.uint8, n) != np.frombuffer(after, np.uint8, n))
+    first = int(d[0]) if d.size else (n if len(before) != len(after) else None)
+    return first, int(d.size) + abs(len(before) - len(after))
+
+
+def file_facts(path, keep=False):
+    """(size, blake2b hex, the bytes when keep and the file is small, else None)."""
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         h = hashlib.blake2b(digest_size=16)
         size = 0
         want = min(os.fstat(fd).st_size + 1, 1 << 24)
+        chunks = [] if keep else None
         while True:
             data = os.read(fd, want)
             if not data:
                 break
             h.update(data)
             size += len(data)
+            if chunks is not None:
+                chunks.append(data)
+                if size > KEEP_FILE_BYTES:
+                    chunks = None
             if len(data) < want:   # a short read of a regular file: its end
                 break
             want = 1 << 24
     finally:
         os.close(fd)
-    return size, h.hexdigest()
+    return size, h.hexdigest(), (b"".join(chunks) if chunks is not None else None)
 
 
 def _npy_header(dt, shape, fortran):
@@ -318,6 +336,7 @@ def observe(a, detail=False):
         if detail:
             flat = c.reshape(-1)[:8]
             obs["head"] = [flat[i:i + 1].tobytes().hex() for i in range(flat.shape[0])]
+            obs["values"] = [str(x)[:39] for x in flat.tolist()]
     elif detail:
         obs["head"] = None
     return obs, inside
@@ -592,7 +611,7 @@ def prepare(text, t0=None):
     p.mode = backing["mode"]
     try:
         p.parent, inside = observe(a, _state["detail"])
-        p.file_before = file_facts(path)
+        p.file_before = file_facts(path, keep=_state["detail"])
     except Exception as e:
         a = p.a = None
         _unlink(path)
@@ -625,9 +644,13 @@ def finish(p, got, extra_s=0.0):
                 r["write"] = {"parent_sees": _first_byte(p.a) != p.byte}
             else:
                 r["write"] = None
-        size, digest = file_facts(p.path)
+        size, digest, _ = file_facts(p.path)
         r["file"] = {"size_before": p.file_before[0], "size_after": size,
                      "hash_before": p.file_before[1], "hash_after": digest}
+        if p.file_before[2] is not None and digest != p.file_before[1]:
+            first, changed = file_change(p.file_before[2], p.path)
+            r["file"]["first_change"] = first
+            r["file"]["changed_bytes"] = changed
     finally:
         p.a = None
         _unlink(p.path)

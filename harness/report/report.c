@@ -125,6 +125,8 @@ void ml_report_free(ml_report *r)
         free(g->min_case);
         free(g->signature);
         free(g->summary);
+        free(g->min_obs);
+        free(g->what_changed);
         free(g->min_note);
     }
     free(r->groups);
@@ -650,6 +652,10 @@ void ml_rp_apply_triage(ml_report *r)
         const cJSON *mn = cJSON_GetObjectItemCaseSensitive(b, "minimized");
         if (cJSON_IsObject(mn))
             g->min_case = cJSON_PrintUnformatted(mn);
+        const cJSON *ob = cJSON_GetObjectItemCaseSensitive(b, "observation");
+        if (g->min_case && cJSON_IsObject(ob))
+            g->min_obs = cJSON_PrintUnformatted(ob);
+        g->what_changed = xstrdup(ml_rp_jstr(b, "what_changed"));
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(b, "minimize");
         char note[400];
         double tries = 0, secs = 0;

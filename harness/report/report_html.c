@@ -70,6 +70,11 @@ static const char css[] =
     "background:#eef2f7;color:var(--fg);margin-right:4px}"
     ".tag.fail{background:#fbe3e0;color:var(--fail)}.tag.error{background:#fcebd9;color:#a35a12}"
     ".tag.layout{background:#e6eefb;color:#2c5aa0}.tag.repr{background:#eef2f7;color:var(--mut)}"
+    "i.only{display:none}"
+    "#only-corrupt:target~table#findings tbody tr:not(.sev-corrupt),"
+    "#only-error:target~table#findings tbody tr:not(.sev-error),"
+    "#only-layout:target~table#findings tbody tr:not(.sev-layout),"
+    "#only-representation:target~table#findings tbody tr:not(.sev-representation){display:none}"
     "table.obs td.d{background:#f7f3e6}table.obs td.d.k{background:#fff3c4}"
     "table.obs td.d.k.c{background:#ffe08a;font-weight:600}"
     "table.obs mark{background:#ffb84d;padding:0 2px;border-radius:2px}"
@@ -226,7 +231,7 @@ static void section_header(ml_html *h, ml_report *r)
     }
     if (rate >= 0)
         ml_html_fmt(h, "<div class=\"card\"><b>%.0f</b><span>cases/s</span></div>", rate);
-    ml_html_fmt(h, "<div class=\"card%s\"><b>%d</b><span>distinct findings</span></div>", r->ngroups ? " bad" : "",
+    ml_html_fmt(h, "<div class=\"card%s\"><b>%d</b><span>distinct bugs</span></div>", r->ngroups ? " bad" : "",
                 r->ngroups);
     ml_html_fmt(h, "<div class=\"card%s\"><b>%llu</b><span>failing cases</span></div>", nfind ? " bad" : "",
                 (unsigned long long)nfind);
@@ -758,6 +763,12 @@ static bool names(const char *verdict, const char *list)
     return false;
 }
 
+static const char *base(const char *p)
+{
+    const char *b = p ? strrchr(p, '/') : NULL;
+    return b ? b + 1 : p;
+}
+
 static void observation_table(ml_html *h, const cJSON *obs, const char *verdict, const char *replay_cmd)
 {
     const cJSON *p = sub(obs, "parent", NULL), *c = sub(obs, "child", NULL);
@@ -794,19 +805,35 @@ static void observation_table(ml_html *h, const cJSON *obs, const char *verdict,
                 names(verdict, flags[i][2]));
     const cJSON *pb = sub(p, "backing", NULL), *cb = sub(c, "backing", NULL);
     if (pb || cb) {
-        static const char *const bk[][3] = {{"file", "memmap file", "backing"}, {"mode", "memmap mode", "backing"},
+        static const char *const bk[][3] = {{"file", "memmap file (memlayout's temp dir)", "backing"},
+                                            {"mode", "memmap mode", "backing"},
                                             {"offset", "memmap offset", ""},
                                             {"first", "file offset of [0,…]", "backing"},
                                             {"lo", "lowest byte (rel.)", "oob"}, {"hi", "end byte (rel.)", "oob"},
                                             {"len", "mapping bytes", "oob"}};
-        for (size_t i = 0; i < sizeof bk / sizeof *bk; i++)
-            obs_row(h, bk[i][1], sub(pb, bk[i][0], NULL), sub(cb, bk[i][0], NULL), hc, names(verdict, bk[i][2]));
+        for (size_t i = 0; i < sizeof bk / sizeof *bk; i++) {
+            const cJSON *pv = sub(pb, bk[i][0], NULL), *cv = sub(cb, bk[i][0], NULL);
+            /* a temp path means nothing once the report is an artifact: its name, compared as such */
+            cJSON *pn = NULL, *cn = NULL;
+            if (!strcmp(bk[i][0], "file")) {
+                pv = pn = cJSON_IsString(pv) ? cJSON_CreateString(base(pv->valuestring)) : NULL;
+                cv = cn = cJSON_IsString(cv) ? cJSON_CreateString(base(cv->valuestring)) : NULL;
+                if (pn && cn && strcmp(pn->valuestring, cn->valuestring) == 0 &&
+                    strcmp(cJSON_GetStringValue(sub(pb, "file", NULL)), cJSON_GetStringValue(sub(cb, "file", NULL))))
+                    cJSON_SetValuestring(cn, "(another file of that name)");
+            }
+            obs_row(h, bk[i][1], pv, cv, hc, names(verdict, bk[i][2]));
+            cJSON_Delete(pn);
+            cJSON_Delete(cn);
+        }
     } else {
         obs_row(h, "memmap", NULL, NULL, hc, false);
     }
     obs_row(h, "content hash", sub(p, "hash", NULL), sub(c, "hash", NULL), hc, names(verdict, "data"));
+    if (sub(p, "values", NULL) || sub(c, "values", NULL))
+        obs_row(h, "leading values", sub(p, "values", NULL), sub(c, "values", NULL), hc, names(verdict, "data"));
     if (sub(p, "head", NULL) || sub(c, "head", NULL))
-        obs_row(h, "leading elements", sub(p, "head", NULL), sub(c, "head", NULL), hc, names(verdict, "data"));
+        obs_row(h, "leading elements (bytes)", sub(p, "head", NULL), sub(c, "head", NULL), hc, names(verdict, "data"));
     ml_html_raw(h, "</tbody></table>");
     first_difference(h, p, hc ? c : NULL, replay_cmd);
     const cJSON *w = sub(obs, "write", NULL);
@@ -907,11 +934,6 @@ static void transports_text(ml_html *h, const ml_rp_fgroup *g)
         ml_html_raw(h, "—");
 }
 
-static const char *base(const char *p)
-{
-    const char *b = p ? strrchr(p, '/') : NULL;
-    return b ? b + 1 : p;
-}
 
 /* The standalone Python reproducer (repro.h) of a case, folded. */
 static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const char *case_text)
@@ -965,6 +987,15 @@ static void section_findings(ml_html *h, ml_report *r)
         order[i] = i;
     qsort_r(order, (size_t)r->ngroups, sizeof *order, cmp_groups, r->groups);
 
+    /* Filtering without a script (the page runs none): a link targets an
+     * empty marker, and the stylesheet hides the other severities' rows. */
+    ml_html_raw(h, "<p class=\"note filters\">show: <a href=\"#findings-section\">all</a>");
+    for (int k = 0; k < ML_SEV_COUNT; k++)
+        ml_html_fmt(h, " · <a href=\"#only-%s\">%s</a>", ml_severity_name((ml_severity)k),
+                    ml_severity_name((ml_severity)k));
+    ml_html_raw(h, "</p>");
+    for (int k = 0; k < ML_SEV_COUNT; k++)
+        ml_html_fmt(h, "<i id=\"only-%s\" class=\"only\"></i>", ml_severity_name((ml_severity)k));
     ml_html_raw(h, "<table id=\"findings\"><thead><tr><th class=\"n\">#</th><th>severity</th><th>bug</th>"
                    "<th>verdict</th><th>flags: parent → child</th><th>transports</th><th class=\"n\">cases</th>"
                    "<th>first seen</th><th>case</th></tr></thead><tbody>");
@@ -975,10 +1006,13 @@ static void section_findings(ml_html *h, ml_report *r)
         const ml_rp_fgroup *g = &r->groups[order[i]];
         bool full = shown < r->o.max_findings && (g->rep_case || g->min_case);
         shown += full;
+        const char *sev = g->severity >= 0 && g->severity < ML_SEV_COUNT ? ml_severity_name((ml_severity)g->severity)
+                                                                        : "unknown";
         if (full)
-            ml_html_fmt(h, "<tr><td class=\"n\"><a href=\"#f%d\">%d</a></td><td>", i + 1, i + 1);
+            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\"><a href=\"#f%d\">%d</a></td><td>", sev, i + 1,
+                        i + 1);
         else
-            ml_html_fmt(h, "<tr><td class=\"n\">%d</td><td>", i + 1);
+            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\">%d</td><td>", sev, i + 1);
         severity_tag(h, g->severity);
         ml_html_raw(h, "</td><td>");
         ml_html_text(h, g->summary ? g->summary : g->kind);
@@ -1029,9 +1063,16 @@ static void section_findings(ml_html *h, ml_report *r)
         const char *shown_case = g->min_case ? g->min_case : g->rep_case;
         char replay[1024];
         snprintf(replay, sizeof replay, "memlayout replay %s", g->rep_name ? g->rep_name : "CASE.json");
-        cJSON *oj = g->rep_obs ? cJSON_Parse(g->rep_obs) : NULL;
+        cJSON *oj = g->min_obs ? cJSON_Parse(g->min_obs) : g->rep_obs ? cJSON_Parse(g->rep_obs) : NULL;
+        if (g->what_changed) {
+            ml_html_raw(h, "<h3>What changed</h3><pre class=\"what\">");
+            ml_html_text(h, g->what_changed);
+            ml_html_raw(h, "</pre>");
+        }
         ml_html_raw(h, "<div class=\"two\"><div><h3>Observations</h3>");
-        if (g->rep_name) {
+        if (g->min_obs) {
+            ml_html_raw(h, "<p class=\"note\">of the minimized case, run once more with its leading values</p>");
+        } else if (g->rep_name) {
             ml_html_raw(h, "<p class=\"note\">of <code>");
             ml_html_text(h, base(g->rep_name));
             ml_html_raw(h, "</code>, the smallest recorded case</p>");
@@ -1073,7 +1114,7 @@ static void section_findings(ml_html *h, ml_report *r)
         cJSON_Delete(oj);
     }
     if (shown < r->ngroups && r->ngroups > 0 && (r->findings_loaded || r->triage))
-        ml_html_fmt(h, "<p class=\"note\">%d of %d distinct findings are shown in full above.</p>", shown,
+        ml_html_fmt(h, "<p class=\"note\">%d of %d distinct bugs are shown in full above.</p>", shown,
                     r->ngroups);
     free(order);
     ml_html_raw(h, "</section>");
@@ -1473,6 +1514,8 @@ static void section_charts(ml_html *h, ml_report *r)
         if (used > ML_RP_NB)
             used = ML_RP_NB;
         int per = (used + ML_RP_CHART_POINTS - 1) / ML_RP_CHART_POINTS;
+        uint64_t prev_c = 0;
+        double prev_x0 = 0;
         for (int i = 0; i < used; i += per) {
             uint64_t c = 0;
             for (int j = i; j < i + per && j < used; j++)
@@ -1482,6 +1525,15 @@ static void section_charts(ml_html *h, ml_report *r)
                 x1 = r->x_max;
             if (!(x1 > x0))
                 x1 = x0 + r->bw;
+            /* a last bucket cut short by the end of the run holds a few cases
+             * in a sliver of time: its rate would spike; it joins the one before */
+            if (n > 0 && x1 - x0 < 0.5 * per * r->bw) {
+                c += prev_c;
+                x0 = prev_x0;
+                n--;
+            }
+            prev_c = c;
+            prev_x0 = x0;
             xs[n] = (x0 + x1) / 2 * sc;
             ys[n++] = (double)c / ((x1 - x0) * sc);
         }
@@ -1727,7 +1779,7 @@ char *ml_report_html(ml_report *r, size_t *len)
         ml_html_raw(&h, " · joblib ");
         ml_html_text(&h, ml_rp_jstr(v, "joblib") ? ml_rp_jstr(v, "joblib") : "?");
     }
-    ml_html_raw(&h, "</div></header><nav><a href=\"#overview\">Run</a><a href=\"#findings-section\">Findings</a>"
+    ml_html_raw(&h, "</div></header><nav><a href=\"#overview\">Run</a><a href=\"#findings-section\">Bugs</a>"
                     "<a href=\"#matrix-section\">Verdict matrix</a><a href=\"#coverage\">Coverage</a>"
                     "<a href=\"#charts\">Over time</a><a href=\"#regression\">Regressions</a></nav><main>");
     if (r->triage)

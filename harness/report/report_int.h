@@ -72,6 +72,7 @@ typedef struct {
     bool rep_has_id;
     /* from triage.json */
     char *min_case, *signature, *min_note;
+    char *min_obs, *what_changed;   /* the minimized case's observation and ml_result_describe */
 } ml_rp_fgroup;
 
 typedef struct {

@@ -271,6 +271,52 @@ def test_the_reference_copy_keeps_a_big_endian_dtype_that_pickle_loses():
     assert b.dtype.str == ">u4" and b.tobytes() == np.ascontiguousarray(a).tobytes()
 
 
+@pytest.fixture
+def detailed(run, tmpdir):
+    """The runner with detail on (leading values, where the file changed)."""
+    runner.init(options(tmpdir, detail=True))
+    yield run
+    runner.init(options(tmpdir))
+
+
+def test_detail_gives_the_leading_values_of_both_arrays(detailed):
+    (r,) = detailed(with_transport(PUBLIC_EXAMPLE, "reference"))
+    p, c = r["parent"], r["child"]
+    assert len(p["values"]) == len(p["head"]) == 8
+    assert p["values"] == c["values"]
+    assert all(isinstance(v, str) and float(v) == float(v) for v in p["values"])
+
+
+def test_detail_says_where_the_file_changed(detailed):
+    # the reference transport writes one byte through r+ at the view's first element
+    (r,) = detailed(case(dtype="<u2", shape=(4, 5), mode="r+", offset=6, ops=[slice_(1, None, None, 2)],
+                         transport="reference"))
+    f = r["file"]
+    assert r["write"] == {"parent_sees": True}
+    assert f["changed_bytes"] == 1
+    assert f["first_change"] == r["parent"]["backing"]["first"]
+
+
+def test_a_non_native_dtype_has_a_hash_of_its_values_in_native_order(run):
+    (r,) = run(case(dtype=">f8", shape=(6,), transport="pickle4"))
+    p, c = r["parent"], r["child"]
+    assert "vhash" in p and p["vhash"] != p["hash"]
+    if c["dtype"] == "<f8":           # pickle swapped the byte order: same values
+        assert "vhash" not in c and c["hash"] == p["vhash"]
+    else:
+        assert c["vhash"] == p["vhash"]
+
+
+def test_file_change_finds_the_first_changed_byte_and_counts_a_growth(tmpdir):
+    path = os.path.join(tmpdir, "changed.bin")
+    with open(path, "wb") as f:
+        f.write(b"abcdef")
+    assert runner.file_change(b"abXdef", path) == (2, 1)
+    assert runner.file_change(b"abc", path) == (3, 3)        # grew by 3 bytes
+    assert runner.file_change(b"abcdef", path) == (None, 0)
+    os.unlink(path)
+
+
 # ---- joblib 1.2.0's facts ----------------------------------------------------------------
 
 def test_a_negative_step_slice_through_joblib_reduce_leaves_its_mapping_and_is_not_read(run):
