@@ -721,7 +721,7 @@ static void layout_line(dbuf *d, const char *who, const ml_obs *o)
     out(d, "\n");
 }
 
-static bool only_byte_order(const char *a, const char *b)
+bool ml_dtype_byteorder_only(const char *a, const char *b)
 {
     if (strlen(a) != strlen(b) || !strcmp(a, b))
         return false;
@@ -750,7 +750,7 @@ const char *ml_result_describe(const ml_result *r, const ml_verdict *v, char *bu
             (long long)p->hi, (long long)p->len, (long long)p->first);
     } else if (v->fails & (1u << ML_INV_DATA)) {
         out(&d, "values differ\n");
-    } else if (only_byte_order(p->dtype, ch->dtype)) {
+    } else if (ml_dtype_byteorder_only(p->dtype, ch->dtype)) {
         out(&d, "values equal; only the byte order differs (%s sent, %s received)\n", p->dtype, ch->dtype);
     } else if (v->kind != ML_V_INVALID) {
         out(&d, "values equal\n");

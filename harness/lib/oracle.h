@@ -69,6 +69,10 @@ bool ml_result_parse(const char *json, size_t len, ml_result *out, char *err, si
 
 ml_verdict ml_oracle_judge(const ml_case *c, const ml_result *r);
 
+/* Whether two dtype strings (">f8", "<f8", or structured ones) differ, and
+ * only in byte order. */
+bool ml_dtype_byteorder_only(const char *a, const char *b);
+
 /* What changed, in words a maintainer reads: one line each for the layouts
  * (contiguity, shape, strides), the leading values when observed, whether
  * the values are equal (and a byte-order-only difference), the bytes the

@@ -128,18 +128,6 @@ static const char *view_name(const char *flags)
          : !strcmp(flags, "F") ? "F-contiguous" : !strcmp(flags, "-") ? "non-contiguous" : "unobserved";
 }
 
-/* "<f8" and ">f8" (or structured dtypes whose fields differ so) differ only
- * in byte order. */
-static bool byteorder_only(const char *a, const char *b)
-{
-    if (strlen(a) != strlen(b) || !strcmp(a, b))
-        return false;
-    for (; *a; a++, b++)
-        if (*a != *b && !(strchr("<>=|", *a) && strchr("<>=|", *b)))
-            return false;
-    return true;
-}
-
 typedef struct {
     ml_sig *out;
     int n;
@@ -231,7 +219,7 @@ int ml_sig_all(const ml_case *c, const ml_result *r, const ml_verdict *v, ml_sig
     if (BROKE(ML_INV_SHAPE))
         add(&d, "shape", ML_SEV_CORRUPT, "a %s view of %s backing", vname, f.backing);
     if (BROKE(ML_INV_DTYPE)) {
-        bool bo = byteorder_only(r->parent.dtype, r->child.dtype);
+        bool bo = ml_dtype_byteorder_only(r->parent.dtype, r->child.dtype);
         add(&d, "dtype", bo && !data ? ML_SEV_REPRESENTATION : ML_SEV_CORRUPT, "%s",
             bo ? "the byte order changes" : "the dtype changes");
     }
