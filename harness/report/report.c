@@ -419,9 +419,9 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
     memcpy(buf, line, len);
     buf[len] = 0;
     buf[strcspn(buf, "\r\n")] = 0;
-    char *f[7], *save = NULL;
+    char *f[8], *save = NULL;
     int n = 0;
-    for (char *t = strtok_r(buf, "\t", &save); t && n < 7; t = strtok_r(NULL, "\t", &save))
+    for (char *t = strtok_r(buf, "\t", &save); t && n < 8; t = strtok_r(NULL, "\t", &save))
         f[n++] = t;
     if (n < 7)
         return;
@@ -433,6 +433,7 @@ void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
     l[r->nflog].name = strdup(slash ? slash + 1 : f[6]);
     l[r->nflog].sig = strdup(f[5]);
     l[r->nflog].t = atof(f[0]);
+    snprintf(l[r->nflog].id, sizeof l[r->nflog].id, "%.8s", n > 7 ? f[7] : "");
     if (l[r->nflog].name && l[r->nflog].sig)
         r->nflog++;
 }
@@ -474,8 +475,7 @@ static int finding_classes(const char *case_json, size_t case_len, const char *o
             ml_sig_id(&all[i], false, f->sig_id);
             ml_sig_summary(&all[i], f->summary, sizeof f->summary);
             f->severity = (int)all[i].severity;
-            char str[512];
-            snprintf(f->key, sizeof f->key, "sig %s", ml_sig_str(&all[i], str, sizeof str));
+            snprintf(f->key, sizeof f->key, "bug %s", f->sig_id);   /* the fuzz log's classes meet these */
         }
     }
     if (!n) {
@@ -497,7 +497,13 @@ static int finding_classes(const char *case_json, size_t case_len, const char *o
             } else {
                 snprintf(f->transition, sizeof f->transition, "%s>%s", a, a);
             }
-            snprintf(f->key, sizeof f->key, "fuzz %s", fl->sig);
+            if (fl->id[0]) {   /* the class, whatever structure its variants minimized to */
+                snprintf(f->key, sizeof f->key, "bug %s", fl->id);
+                snprintf(f->sig_id, sizeof f->sig_id, "%s", fl->id);
+                snprintf(f->summary, sizeof f->summary, "%.*s", (int)strcspn(fl->sig, "|"), fl->sig);
+            } else {
+                snprintf(f->key, sizeof f->key, "fuzz %s", fl->sig);
+            }
         } else {
             const cJSON *p = cJSON_GetObjectItemCaseSensitive(oj, "parent"),
                         *ch = cJSON_GetObjectItemCaseSensitive(oj, "child");

@@ -77,6 +77,7 @@ typedef struct {
 
 typedef struct {
     char *name, *sig;
+    char id[9];             /* the class id the fuzzer logged (ml_sig_id), or "" */
     double t;
 } ml_rp_fuzzlog;
 

@@ -87,6 +87,15 @@ MIN_TIME=60 MLF_BIN="$OUT/case_json" ML="$ML" sh fuzz/findings.sh "$work/sess/ca
 check findings_sh_should_minimize_what_the_session_left test "$(raws "$sf")" = "$(mins "$sf")"
 check and_then_say_nothing_is_left sh -c "! grep -q 'not minimized yet' '$sf/summary.txt'"
 check and_the_report_should_show_the_minimized_ones test "$(reported)" = "$(nmin)"
+# one definition of a bug: the session's summary, triage of its store and
+# the report of the session count the same bugs
+bugs_summary=$(sed -n 's/^memlayout fuzz findings in .*: \([0-9]*\) distinct bugs.*/\1/p' "$sf/summary.txt")
+bugs_triage=$("$ML" triage --no-minimize --json "$sf" 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["bugs"]))')
+bugs_report=$("$ML" report -o "$work/sess2.html" "$work/sess/case_json" 2>&1 | sed -n 's/.* findings in \([0-9]*\) distinct.*/\1/p')
+check the_session_summary_triage_and_report_should_count_the_same_bugs \
+    test -n "$bugs_summary" -a "$bugs_summary" = "$bugs_triage" -a "$bugs_triage" = "$bugs_report"
+[ "$bugs_summary" = "$bugs_triage" ] && [ "$bugs_triage" = "$bugs_report" ] ||
+    echo "bugs: summary $bugs_summary, triage $bugs_triage, report $bugs_report" >&2
 
 "$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1
