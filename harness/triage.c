@@ -112,6 +112,12 @@ void ml_bugs_sort(ml_bugs *b)
         qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_bug);
 }
 
+static void interrupted(ml_bug *g)
+{
+    g->mst.stopped_early = true;
+    snprintf(g->mst.stop_reason, sizeof g->mst.stop_reason, "interrupted");
+}
+
 bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
                       char *err, size_t errlen)
 {
@@ -119,7 +125,11 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
         ml_bug *g = b->v[i];
         char e[ML_ERR_MAX];
         bool ok = ml_minimize(s, &g->example, o, &g->min, &g->mst, e, sizeof e);
-        if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
+        if (!ok && o->stop && *o->stop) {
+            /* A signal, e.g. during a child's handshake: not a broken Python. */
+            interrupted(g);
+            snprintf(e, sizeof e, "interrupted");
+        } else if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
             snprintf(err, errlen, "%s", e);   /* Python could not run the case at all */
             return false;
         }
@@ -145,9 +155,14 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
     ml_bugs_sort(b);
     if (b->n) {
         ml_session *s = ml_session_open(py, timeout, NULL, err, errlen);
-        if (!s)
+        bool stopped = !s && o->stop && *o->stop;   /* a signal cut the handshake short */
+        if (!s && !stopped)
             return false;
-        bool ok = ml_bugs_minimize(b, s, o, log, err, errlen);
+        for (int i = 0; stopped && i < b->n; i++) {
+            interrupted(b->v[i]);
+            snprintf(b->v[i]->min_error, sizeof b->v[i]->min_error, "interrupted");
+        }
+        bool ok = stopped || ml_bugs_minimize(b, s, o, log, err, errlen);
         ml_session_close(s);
         if (!ok)
             return false;
