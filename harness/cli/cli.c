@@ -24,12 +24,13 @@ void ml_cli_install_signals(void)
     sa.sa_handler = on_signal;   /* no SA_RESTART: poll() must wake up */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);   /* a closed terminal or ssh session: stop as cleanly */
     signal(SIGPIPE, SIG_IGN);
 }
 
 int ml_cli_interrupted_exit(void)
 {
-    return ml_cli_stop == SIGTERM ? 128 + SIGTERM : ML_EXIT_INTERRUPTED;
+    return ml_cli_stop > 0 ? 128 + ml_cli_stop : ML_EXIT_INTERRUPTED;
 }
 
 void ml_cli_usage(const char *cmd, const char *fmt, const char *arg)

@@ -9,7 +9,7 @@ typedef enum {
     ML_EXIT_FINDINGS = 1,     /* ran, at least one fail or error verdict (ci: regressions) */
     ML_EXIT_USAGE = 2,        /* bad arguments or bad input cases */
     ML_EXIT_ENV = 3,          /* the environment is broken: Python, NumPy, joblib, disk */
-    ML_EXIT_INTERRUPTED = 130 /* SIGINT (SIGTERM: 143); what was found so far is on disk */
+    ML_EXIT_INTERRUPTED = 130 /* SIGINT (SIGTERM: 143, SIGHUP: 129); what was found so far is on disk */
 } ml_exit;
 
 #include "case.h"
@@ -53,12 +53,14 @@ void ml_cli_common_init(ml_cli_common *co);
 /* Handles an option of ML_CLI_COMMON_LONGOPTS; false if opt is not one. */
 bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co);
 
-/* SIGINT and SIGTERM set ml_cli_stop (no SA_RESTART, so poll() wakes up);
- * commands pass &ml_cli_stop to campaigns and minimizers. SIGPIPE ignored. */
+/* SIGINT, SIGTERM and SIGHUP set ml_cli_stop to the signal's number (no
+ * SA_RESTART, so poll() wakes up); commands pass &ml_cli_stop to campaigns
+ * and minimizers. SIGPIPE ignored. */
 #include <signal.h>
 extern volatile sig_atomic_t ml_cli_stop;
 void ml_cli_install_signals(void);
-/* The exit status after an interruption: 130 (SIGINT) or 143 (SIGTERM). */
+/* The exit status after an interruption: 128 + the signal's number, 130
+ * (SIGINT), 143 (SIGTERM) or 129 (SIGHUP). */
 int ml_cli_interrupted_exit(void);
 
 /* Argument parsers: on bad input they print one line naming the option and

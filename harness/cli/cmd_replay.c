@@ -79,7 +79,7 @@ static const char replay_help[] =
     "\n"
     "exit status: 0 all pass, 1 any fail or error verdict, 2 bad input (a case\n"
     "that does not parse or that NumPy refuses to build), 3 broken environment,\n"
-    "130 interrupted\n";
+    "130 interrupted by SIGINT, 143 SIGTERM, 129 SIGHUP\n";
 
 int ml_cmd_replay(int argc, char **argv)
 {
@@ -153,12 +153,12 @@ int ml_cmd_replay(int argc, char **argv)
     }
     rx.lines = calloc(rx.n, sizeof *rx.lines);
     rx.kinds = calloc(rx.n, sizeof *rx.kinds);
+    ml_cli_install_signals();
     char *tmp = ml_tmpdir_create(err, sizeof err);
     if (!tmp) {
         fprintf(stderr, "memlayout replay: %s\n", err);
         return ML_EXIT_ENV;
     }
-    ml_cli_install_signals();
     co.py.tmpdir = tmp;
     ml_campaign cp;
     memset(&cp, 0, sizeof cp);
@@ -194,7 +194,7 @@ int ml_cmd_replay(int argc, char **argv)
     free(rx.kinds);
     free(cp.versions);
     if (st == ML_CAMP_STOPPED)
-        return ML_EXIT_INTERRUPTED;
+        return ml_cli_interrupted_exit();
     if (counts[ML_V_INVALID])
         return ML_EXIT_USAGE;
     return counts[ML_V_FAIL] + counts[ML_V_ERROR] ? ML_EXIT_FINDINGS : ML_EXIT_OK;

@@ -224,7 +224,8 @@ static const char run_help[] =
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
-    "environment, 130 interrupted (findings so far are kept)\n";
+    "environment, 130 interrupted by SIGINT, 143 SIGTERM, 129 SIGHUP (findings\n"
+    "so far are kept)\n";
 
 int ml_cmd_run(int argc, char **argv)
 {
@@ -290,13 +291,13 @@ int ml_cmd_run(int argc, char **argv)
         fprintf(stderr, "memlayout run: --out: %s: %s\n", path, strerror(errno));
         return ML_EXIT_USAGE;
     }
+    ml_cli_install_signals();   /* before the temp dir exists: it never outlives a signal */
     char *tmp = ml_tmpdir_create(err, sizeof err);
     if (!tmp) {
         fprintf(stderr, "memlayout run: %s\n", err);
         fclose(rc.results);
         return ML_EXIT_ENV;
     }
-    ml_cli_install_signals();
     co.py.tmpdir = tmp;
     char logp[4096];
     snprintf(logp, sizeof logp, "%s/python.log", out);
@@ -347,14 +348,17 @@ int ml_cmd_run(int argc, char **argv)
         fprintf(stderr, "memlayout run: %s\n", err);
         return ML_EXIT_ENV;
     }
+    /* A signal during the minimization interrupts the run as much as one
+     * during the campaign. */
+    bool interrupted = st == ML_CAMP_STOPPED || ml_cli_stop;
     ml_bugs_sort(rc.bugs);
-    write_summary(&rc, &cp, argc, argv, elapsed, st == ML_CAMP_STOPPED);
+    write_summary(&rc, &cp, argc, argv, elapsed, interrupted);
     uint64_t total = rc.counts[0] + rc.counts[1] + rc.counts[2] + rc.counts[3];
     uint64_t nfind = rc.counts[ML_V_FAIL] + rc.counts[ML_V_ERROR];
     print_versions_line(stdout, cp.versions);
     printf("%llu cases in %.1f s (%.0f cases/s), seed %llu%s\n", (unsigned long long)total, elapsed,
            elapsed > 0 ? total / elapsed : 0.0, (unsigned long long)rc.seed,
-           st == ML_CAMP_STOPPED ? ", interrupted" : "");
+           interrupted ? ", interrupted" : "");
     printf("pass %llu, fail %llu, error %llu, invalid %llu\n", (unsigned long long)rc.counts[0],
            (unsigned long long)rc.counts[1], (unsigned long long)rc.counts[2], (unsigned long long)rc.counts[3]);
     for (int i = 0; i < rc.nverdicts; i++)
@@ -389,7 +393,7 @@ int ml_cmd_run(int argc, char **argv)
         free(rc.verdicts[i]);
     free(rc.verdicts);
     free(rc.vcount);
-    if (st == ML_CAMP_STOPPED)
+    if (interrupted)
         return ml_cli_interrupted_exit();
     if (rc.write_failed)
         return ML_EXIT_ENV;

@@ -11,6 +11,7 @@
 
 #define MAX_JOBS 64
 #define TICK_MS 200
+#define STOP_GRACE 3.0   /* seconds for the children to finish their batch and shut down */
 
 typedef struct item {
     uint64_t id;
@@ -174,12 +175,12 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
     }
     for (int j = 0; j < jobs; j++) {
         slots[j].ch.pid = -1;
-        slots[j].ch.to_fd = slots[j].ch.from_fd = -1;
+        slots[j].ch.to_fd = slots[j].ch.from_fd = slots[j].ch.ctl_fd = -1;
     }
     /* The first child proves Python works at all; without it nothing can run. */
     if (!start_slot(cp, &slots[0], err, errlen)) {
         free(slots); free(batch);
-        return ML_CAMP_ENV;
+        return cp->stop && *cp->stop ? ML_CAMP_STOPPED : ML_CAMP_ENV;   /* interrupted handshake */
     }
 
     for (;;) {
@@ -221,8 +222,12 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
             if (!n)
                 continue;
             if (!s->alive && !start_slot(cp, s, err, errlen)) {
-                /* Could not replace a child: report the cases, carry on. */
-                for (int i = 0; i < n; i++) {
+                /* Could not replace a child: report the cases, carry on;
+                 * unless an interrupt cut its handshake short. */
+                bool stopped = cp->stop && *cp->stop;
+                for (int i = 0; stopped && i < n; i++)
+                    free_item(batch[i]);
+                for (int i = 0; !stopped && i < n; i++) {
                     char *jl = synth("crash", "could not be restarted");
                     judge(cp, batch[i], jl ? jl : "{}");
                     free(jl);
@@ -278,14 +283,15 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
         }
     }
 
+    /* Every child at once: each finishes the batch at hand (an interrupt
+     * drops the answers) and shuts its pools down, within one grace period. */
+    for (int j = 0; j < jobs; j++)
+        ml_child_ask_stop(&slots[j].ch);
+    double stop_end = ml_now() + STOP_GRACE;
     for (int j = 0; j < jobs; j++) {
         slot *s = &slots[j];
-        if (status == ML_CAMP_STOPPED) {
-            char why[64];
-            ml_child_kill(&s->ch, why, sizeof why);
-        } else {
-            ml_child_stop(&s->ch, 2.0);
-        }
+        double left = stop_end - ml_now();
+        ml_child_stop(&s->ch, left > 0.1 ? left : 0.1);
         for (int i = 0; i < s->nfly; i++)
             free_item(s->fly[i]);
         free(s->fly);

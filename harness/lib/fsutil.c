@@ -5,12 +5,132 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* ---- the private temp directory and its owner record ---------------------- */
+
+#define OWNER_FILE "owner"
+
+typedef struct {
+    long pid;
+    unsigned long long start;   /* /proc/PID/stat field 22: clock ticks after boot */
+    char boot[40];              /* /proc/sys/kernel/random/boot_id, "" if unknown */
+    unsigned long long ns;      /* inode of /proc/self/ns/pid, 0 if unknown */
+} owner_rec;
+
+static void read_boot_id(char *buf, size_t len)
+{
+    buf[0] = 0;
+    int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    ssize_t n = read(fd, buf, len - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = 0;
+    buf[strcspn(buf, " \t\r\n")] = 0;
+}
+
+static unsigned long long pid_ns(void)
+{
+    struct stat st;
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/* 1: pid is a live process (*start set), 0: it is gone (or a zombie),
+ * -1: cannot tell. */
+static int proc_alive(long pid, unsigned long long *start)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)   /* no such entry, or no /proc: ask the kernel */
+        return kill((pid_t)pid, 0) != 0 && errno == ESRCH ? 0 : -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return n < 0 && errno == ESRCH ? 0 : -1;   /* ESRCH: reaped since open */
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');   /* the command name may hold anything */
+    if (!p || p[1] != ' ')
+        return -1;
+    char state = p[2];
+    if (state == 'Z' || state == 'X' || state == 'x')
+        return 0;
+    /* field 3 is the state; field 22 the start time, 19 fields further */
+    p += 2;
+    for (int f = 3; f < 22 && p; f++) {
+        p = strchr(p, ' ');
+        if (p)
+            p++;
+    }
+    if (!p || sscanf(p, "%llu", start) != 1)
+        return -1;
+    return 1;
+}
+
+static bool read_owner(const char *dir, owner_rec *o)
+{
+    char path[PATH_MAX], buf[256];
+    if (snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) >= (int)sizeof path)
+        return false;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    ssize_t n = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+        st.st_size < (off_t)sizeof buf)
+        n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = 0;
+    memset(o, 0, sizeof *o);
+    return sscanf(buf, "pid=%ld start=%llu boot=%39s ns=%llu", &o->pid, &o->start, o->boot, &o->ns) == 4 &&
+           o->pid > 0;
+}
+
+bool ml_tmpdir_orphaned(const char *dir)
+{
+    struct stat st;
+    owner_rec o;
+    if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() || !read_owner(dir, &o))
+        return false;
+    char boot[40];
+    read_boot_id(boot, sizeof boot);
+    if (boot[0] && strcmp(o.boot, "-") != 0 && strcmp(boot, o.boot) != 0)
+        return true;   /* made before the last boot: its owner is long gone */
+    unsigned long long ns = pid_ns();
+    if (!ns || !o.ns || ns != o.ns)
+        return false;  /* its pid means nothing here */
+    unsigned long long start;
+    int alive = proc_alive(o.pid, &start);
+    return alive == 0 || (alive == 1 && start != o.start);
+}
+
+/* Removes the memlayout-* directories in base whose owner is gone. */
+static void sweep_orphans(const char *base, const char *mine)
+{
+    DIR *d = opendir(base);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[PATH_MAX];
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "memlayout-", 10) != 0 ||
+            snprintf(path, sizeof path, "%s/%s", base, e->d_name) >= (int)sizeof path || !strcmp(path, mine))
+            continue;
+        if (ml_tmpdir_orphaned(path))
+            ml_rmtree(path);
+    }
+    closedir(d);
+}
 
 char *ml_tmpdir_create(char *err, size_t errlen)
 {
@@ -31,6 +151,18 @@ char *ml_tmpdir_create(char *err, size_t errlen)
         free(p);
         return NULL;
     }
+    /* The owner record: what tells a later run (or this run's guard
+     * processes, sup.h) whether the directory's owner is gone. */
+    owner_rec o = {.pid = (long)getpid(), .ns = pid_ns()};
+    read_boot_id(o.boot, sizeof o.boot);
+    char rec[160], path[PATH_MAX], werr[256];
+    if (proc_alive(o.pid, &o.start) == 1 && o.ns) {
+        int len = snprintf(rec, sizeof rec, "pid=%ld start=%llu boot=%s ns=%llu\n", o.pid, o.start,
+                           o.boot[0] ? o.boot : "-", o.ns);
+        snprintf(path, sizeof path, "%s/" OWNER_FILE, p);
+        ml_write_atomic(path, rec, (size_t)len, werr, sizeof werr);   /* without it: never swept */
+    }
+    sweep_orphans(base, p);
     return p;
 }
 

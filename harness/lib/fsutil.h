@@ -8,8 +8,18 @@
 #include <stddef.h>
 
 /* Creates a 0700 directory "memlayout-XXXXXX" under $TMPDIR, else /dev/shm
- * where it exists, else /tmp. Returns a malloc'd path or NULL (err set). */
+ * where it exists, else /tmp. Returns a malloc'd path or NULL (err set).
+ * The directory carries a file "owner" naming this process (pid, start
+ * time, boot id, pid namespace). Sibling memlayout-* directories whose
+ * owner is gone (ml_tmpdir_orphaned: a memlayout killed with SIGKILL)
+ * are removed first. */
 char *ml_tmpdir_create(char *err, size_t errlen);
+
+/* True when dir is a directory of this user (not a symlink) with an owner
+ * record whose process is gone: no longer alive, a zombie, a later process
+ * with the same pid (another start time) or one of an earlier boot. False
+ * for anything it cannot tell (no record, another pid namespace). */
+bool ml_tmpdir_orphaned(const char *dir);
 
 /* Removes a directory tree; quiet about what is already gone. */
 void ml_rmtree(const char *path);

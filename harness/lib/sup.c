@@ -1,6 +1,7 @@
 #include "sup.h"
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,11 +10,127 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define HANDSHAKE_SECONDS 60.0   /* importing NumPy and joblib takes ~0.4 s; a cold disk far more */
+#define GROUP_SECONDS 1.0        /* a guard's wait for a dead child's group to empty */
+#define SEM_DIR "/dev/shm"       /* where glibc keeps named POSIX semaphores */
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
+/* Does process group pgid have a member that is not a zombie? Zombies
+ * count as gone: once reparented, they wait for init to reap them, which
+ * some inits do only every second or two. */
+static bool group_alive(pid_t pgid)
+{
+    if (kill(-pgid, 0) != 0 && errno == ESRCH)
+        return false;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return true;
+    bool alive = false;
+    struct dirent *e;
+    char path[64], buf[512];
+    while (!alive && (e = readdir(d))) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%.20s/stat", e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = 0;
+        char *p = strrchr(buf, ')'), state;
+        int ppid, pgrp;
+        if (p && sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == (int)pgid)
+            alive = state != 'Z' && state != 'X';
+    }
+    closedir(d);
+    return alive;
+}
+
+/* Waits until process group pgid has no live member left; false at end. */
+static bool group_gone(pid_t pgid, double end)
+{
+    for (;;) {
+        if (!group_alive(pgid))
+            return true;
+        if (ml_now() >= end)
+            return false;
+        nap_ms(10);
+    }
+}
+
+int ml_child_sweep(pid_t pid)
+{
+    char loky[48], mp[48];
+    int nl = snprintf(loky, sizeof loky, "sem.loky-%d-", (int)pid);
+    int nm = snprintf(mp, sizeof mp, "sem.mp-ml%d-", (int)pid);
+    DIR *d = pid > 0 ? opendir(SEM_DIR) : NULL;
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (!strncmp(e->d_name, loky, (size_t)nl) || !strncmp(e->d_name, mp, (size_t)nm))
+            n += unlinkat(dirfd(d), e->d_name, 0) == 0;
+    closedir(d);
+    return n;
+}
+
+/* Closes every descriptor from lo up, except the (ascending) ones in keep. */
+static void close_from(int lo, const int *keep, int nkeep)
+{
+    struct rlimit rl;
+    unsigned top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536 ? (unsigned)rl.rlim_cur : 65536;
+    for (int k = 0; k <= nkeep; k++) {
+        unsigned hi = k < nkeep ? (unsigned)keep[k] : ~0U;
+        if (hi > (unsigned)lo && close_range((unsigned)lo, hi - 1, 0) != 0)
+            for (unsigned fd = (unsigned)lo; fd < hi && fd < top; fd++)
+                close((int)fd);
+        if (k < nkeep && keep[k] >= lo)
+            lo = keep[k] + 1;
+    }
+}
+
+/* The guard of a child (sup.h): forked by the child before Python starts,
+ * in its own session, with no descriptor of anyone's. */
+static void guard(pid_t child, const char *tmpdir) __attribute__((noreturn));
+static void guard(pid_t child, const char *tmpdir)
+{
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGUSR1);
+    if (setsid() < 0)
+        setpgid(0, 0);
+    prctl(PR_SET_NAME, "memlayout-guard");
+    close_from(0, NULL, 0);
+    if (getppid() == child)   /* else it died before the prctl */
+        while (sigwaitinfo(&usr1, NULL) < 0 && errno == EINTR)
+            ;
+    /* Resource trackers clean up once the last process of the group is
+     * gone; pool workers of a child that did not shut down never leave. */
+    if (!group_gone(child, ml_now() + GROUP_SECONDS)) {
+        kill(-child, SIGKILL);
+        group_gone(child, ml_now() + GROUP_SECONDS);
+    }
+    ml_child_sweep(child);
+    if (tmpdir && ml_tmpdir_orphaned(tmpdir))
+        ml_rmtree(tmpdir);
+    _exit(0);
+}
 
 static bool write_all(int fd, const char *p, size_t n)
 {
@@ -58,7 +175,14 @@ char *ml_error_line(const char *kind, const char *msg)
     return s;
 }
 
-void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
+/* Has the supervisor closed its end of the control pipe? */
+static bool stop_asked(int ctl_fd)
+{
+    struct pollfd p = {.fd = ctl_fd, .events = POLLIN};
+    return ctl_fd >= 0 && poll(&p, 1, 0) > 0;
+}
+
+void ml_child_serve(int in_fd, int out_fd, int ctl_fd, const ml_py_opts *o)
 {
     char err[512];
     char *versions = NULL;
@@ -80,6 +204,8 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
     while (in && (len = getline(&line, &cap, in)) > 0) {
         if (line[len - 1] == '\n')
             line[--len] = 0;
+        if (n == 0 && stop_asked(ctl_fd))
+            break;   /* batches still queued are not wanted any more */
         if (strcmp(line, ".") != 0) {
             int i, g, off = 0;
             if (sscanf(line, "%d %d %n", &i, &g, &off) < 2 || off == 0)
@@ -112,8 +238,7 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
             const char *r = ok ? res[k] : fallback ? fallback : "{}";
             p += sprintf(p, "%d %s\n", idx[k], r);
         }
-        if (!buf || !write_all(out_fd, buf, (size_t)(p - buf)))
-            _exit(0);   /* supervisor gone, or no memory: nothing left to serve */
+        bool sent = buf && write_all(out_fd, buf, (size_t)(p - buf));
         free(buf);
         free(fallback);
         for (int k = 0; k < n; k++) {
@@ -123,6 +248,8 @@ void ml_child_serve(int in_fd, int out_fd, const ml_py_opts *o)
         }
         free(res);
         n = 0;
+        if (!sent)
+            break;   /* supervisor gone, or no memory: nothing left to serve */
     }
     ml_py_shutdown();
     _exit(0);
@@ -179,11 +306,22 @@ static bool read_line_blocking(ml_child *c, char **line, double timeout)
 bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
                     char **versions, char *err, size_t errlen)
 {
-    int down[2], up[2];
+    int down[2], up[2], ctl[2];
     memset(c, 0, sizeof *c);
     c->pid = -1;
-    if (pipe2(down, O_CLOEXEC) < 0 || pipe2(up, O_CLOEXEC) < 0) {
+    c->to_fd = c->from_fd = c->ctl_fd = -1;
+    if (pipe2(down, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "runner: pipe: %s", strerror(errno));
+        return false;
+    }
+    if (pipe2(up, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "runner: pipe: %s", strerror(errno));
+        close(down[0]); close(down[1]);
+        return false;
+    }
+    if (pipe2(ctl, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "runner: pipe: %s", strerror(errno));
+        close(down[0]); close(down[1]); close(up[0]); close(up[1]);
         return false;
     }
     /* Large pipes: a whole batch fits without either side blocking. */
@@ -194,7 +332,7 @@ bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "runner: fork: %s", strerror(errno));
-        close(down[0]); close(down[1]); close(up[0]); close(up[1]);
+        close(down[0]); close(down[1]); close(up[0]); close(up[1]); close(ctl[0]); close(ctl[1]);
         return false;
     }
     if (pid == 0) {
@@ -206,6 +344,7 @@ bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
             _exit(3);
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
         int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -217,16 +356,38 @@ bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
             dup2(nul, 0);
             close(nul);
         }
-        close(down[1]);
-        close(up[0]);
-        ml_child_serve(down[0], up[1], o);
+        /* Nothing of the supervisor's: another child's pipe end held here
+         * would keep that child from ever seeing the end of its input. */
+        int keep[3] = {down[0], up[1], ctl[0]};
+        for (int i = 1; i < 3; i++)
+            for (int k = i; k > 0 && keep[k] < keep[k - 1]; k--) {
+                int t = keep[k];
+                keep[k] = keep[k - 1];
+                keep[k - 1] = t;
+            }
+        close_from(3, keep, 3);
+        pid_t me = getpid();
+        pid_t g = fork();
+        if (g == 0)
+            guard(me, o->tmpdir);
+        ml_child_serve(down[0], up[1], ctl[0], o);
     }
     setpgid(pid, pid);   /* also here: no race with an early kill */
+    /* For tests and diagnosis: which processes were memlayout's children
+     * (their pids name what they leave in /dev/shm). */
+    const char *pids = getenv("MEMLAYOUT_CHILD_PIDS");
+    int pfd = pids && *pids ? open(pids, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+    if (pfd >= 0) {
+        dprintf(pfd, "%d\n", (int)pid);
+        close(pfd);
+    }
     close(down[0]);
     close(up[1]);
+    close(ctl[0]);
     c->pid = pid;
     c->to_fd = down[1];
     c->from_fd = up[0];
+    c->ctl_fd = ctl[1];
 
     char *line = NULL;
     if (!read_line_blocking(c, &line, HANDSHAKE_SECONDS)) {
@@ -314,7 +475,9 @@ static void close_fds(ml_child *c)
         close(c->to_fd);
     if (c->from_fd >= 0)
         close(c->from_fd);
-    c->to_fd = c->from_fd = -1;
+    if (c->ctl_fd >= 0)
+        close(c->ctl_fd);
+    c->to_fd = c->from_fd = c->ctl_fd = -1;
     free(c->buf);
     c->buf = NULL;
     c->len = c->cap = 0;
@@ -329,8 +492,7 @@ void ml_child_kill(ml_child *c, char *why, size_t whylen)
          * end of input it is dying, give it a moment to finish. */
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         for (int i = 0; r == 0 && c->eof && i < 100; i++) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
+            nap_ms(10);
             r = waitpid(c->pid, &status, WNOHANG);
         }
         kill(-c->pid, SIGKILL);
@@ -342,9 +504,19 @@ void ml_child_kill(ml_child *c, char *why, size_t whylen)
         } else if (r == c->pid) {
             describe_status(status, why, whylen);
         }
+        ml_child_sweep(c->pid);
         c->pid = -1;
     }
     close_fds(c);
+}
+
+void ml_child_ask_stop(ml_child *c)
+{
+    if (c->ctl_fd >= 0)
+        close(c->ctl_fd);
+    if (c->to_fd >= 0)
+        close(c->to_fd);
+    c->ctl_fd = c->to_fd = -1;
 }
 
 void ml_child_stop(ml_child *c, double grace)
@@ -353,20 +525,32 @@ void ml_child_stop(ml_child *c, double grace)
         close_fds(c);
         return;
     }
-    close(c->to_fd);
-    c->to_fd = -1;
+    ml_child_ask_stop(c);
     double end = ml_now() + grace;
     int status;
+    char sink[65536];
     while (ml_now() < end) {
         pid_t r = waitpid(c->pid, &status, WNOHANG);
         if (r == c->pid) {
-            kill(-c->pid, SIGKILL);   /* leftover pool workers */
+            /* Its resource trackers unlink what it left registered once the
+             * last process of the group is gone: give them that moment. */
+            double now = ml_now();
+            if (!group_gone(c->pid, end > now + 0.5 ? end : now + 0.5))
+                kill(-c->pid, SIGKILL);   /* leftover pool workers */
+            ml_child_sweep(c->pid);
             c->pid = -1;
             close_fds(c);
             return;
         }
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        /* Answers to the batch it finishes are not wanted; a full pipe
+         * must not keep it from reaching its shutdown. */
+        struct pollfd p = {.fd = c->from_fd, .events = POLLIN};
+        if (c->from_fd >= 0 && poll(&p, 1, 10) > 0 && read(c->from_fd, sink, sizeof sink) == 0) {
+            close(c->from_fd);
+            c->from_fd = -1;
+        } else if (c->from_fd < 0) {
+            nap_ms(10);
+        }
     }
     char why[64];
     ml_child_kill(c, why, sizeof why);

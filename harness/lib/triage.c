@@ -142,6 +142,12 @@ void ml_bugs_sort(ml_bugs *b)
         qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_bug);
 }
 
+static void interrupted(ml_bug *g)
+{
+    g->mst.stopped_early = true;
+    snprintf(g->mst.stop_reason, sizeof g->mst.stop_reason, "interrupted");
+}
+
 bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
                       char *err, size_t errlen)
 {
@@ -151,7 +157,11 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
         ml_minimize_opts mo = *o;
         mo.target = &g->sig;   /* this bug's defect, not the example's other ones */
         bool ok = ml_minimize(s, &g->example, &mo, &g->min, &g->mst, e, sizeof e);
-        if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
+        if (!ok && o->stop && *o->stop) {
+            /* A signal, e.g. during a child's handshake: not a broken Python. */
+            interrupted(g);
+            snprintf(e, sizeof e, "interrupted");
+        } else if (!ok && !g->mst.input_fails && g->mst.tries <= 1 && strncmp(e, "the case", 8) != 0) {
             snprintf(err, errlen, "%s", e);   /* Python could not run the case at all */
             return false;
         }
@@ -185,9 +195,14 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
         ml_py_opts with_values = *py;
         with_values.detail = true;   /* the minimized cases' observations show values */
         ml_session *s = ml_session_open(&with_values, timeout, NULL, err, errlen);
-        if (!s)
+        bool stopped = !s && o->stop && *o->stop;   /* a signal cut the handshake short */
+        if (!s && !stopped)
             return false;
-        bool ok = ml_bugs_minimize(b, s, o, log, err, errlen);
+        for (int i = 0; stopped && i < b->n; i++) {
+            interrupted(b->v[i]);
+            snprintf(b->v[i]->min_error, sizeof b->v[i]->min_error, "interrupted");
+        }
+        bool ok = stopped || ml_bugs_minimize(b, s, o, log, err, errlen);
         ml_session_close(s);
         if (!ok)
             return false;

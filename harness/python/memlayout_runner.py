@@ -528,6 +528,14 @@ def init(options="{}"):
     old = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(want + [p for p in old if p not in want])
 
+    # multiprocessing names the semaphores of spawn and forkserver pools
+    # "<semprefix>-<random>"; with this process's pid in the prefix, what a
+    # killed process leaves in /dev/shm can be told apart and removed
+    # (harness/sup.h, ml_child_sweep; loky puts the pid in its names itself).
+    # Pool workers inherit the prefix.
+    import multiprocessing
+    multiprocessing.current_process()._config["semprefix"] = f"/mp-ml{os.getpid()}"
+
     reducer = o.get("reducer") or "joblib"
     if reducer not in ("joblib", "reference"):
         raise ValueError(f'reducer: must be "joblib" or "reference", not {reducer!r}')
