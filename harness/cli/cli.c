@@ -152,7 +152,8 @@ ml_session *ml_cli_open_session(const char *cmd, ml_cli_common *co, const char *
     co->py.tmpdir = *tmp;
     ml_session *s = ml_session_open(&co->py, co->timeout, log, err, sizeof err);
     if (!s) {
-        fprintf(stderr, "memlayout %s: %s\n", cmd, err);
+        if (!ml_cli_stop)   /* a signal that cut the handshake short is no broken Python */
+            fprintf(stderr, "memlayout %s: %s\n", cmd, err);
         ml_rmtree(*tmp);
         free(*tmp);
         *tmp = NULL;

@@ -44,7 +44,7 @@ static const char ci_help[] =
     "exit status: 0 every verdict as expected (or the baseline was updated),\n"
     "1 new or changed failures, or XPASS without --allow-fixed, 2 bad arguments\n"
     "or cases (also a case NumPy refuses to build), 3 broken environment,\n"
-    "130 interrupted\n";
+    "130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 static void ops_names(const ml_case *c, char *buf, size_t len)
 {

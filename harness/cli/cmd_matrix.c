@@ -33,7 +33,7 @@ static const char matrix_help[] =
     "\n"
     "exit status: 0 every case gets the same verdict in every environment, 1\n"
     "some verdict differs between environments, 2 bad arguments or cases, 3\n"
-    "an environment is broken, 130 interrupted\n";
+    "an environment is broken, 130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 #define MAX_ENVS 8
 

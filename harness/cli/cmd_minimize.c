@@ -37,7 +37,7 @@ static const char minimize_help[] =
     "exit status: 0 minimized (also when a budget ran out: the smallest case\n"
     "found so far is printed and stderr says the search stopped early), 1 the\n"
     "case does not fail (nothing to minimize), 2 bad arguments or case, 3 broken\n"
-    "environment, 130 interrupted\n";
+    "environment, 130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 enum { OPT_KEEP_TRANSPORT = 4000, OPT_MAX_SECONDS, OPT_MAX_TRIES };
 
@@ -85,7 +85,7 @@ int ml_cmd_minimize(int argc, char **argv)
     if (!s) {
         free(in);
         free(min);
-        return ML_EXIT_ENV;
+        return ml_cli_stop ? ml_cli_interrupted_exit() : ML_EXIT_ENV;
     }
     ml_minimize_stats st;
     char err[1024];

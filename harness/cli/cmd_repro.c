@@ -83,7 +83,7 @@ int ml_cmd_repro(int argc, char **argv)
         char *tmp;
         ml_session *s = ml_cli_open_session("repro", &co, NULL, &tmp);
         if (!s) {
-            rc = ML_EXIT_ENV;
+            rc = ml_cli_stop ? ml_cli_interrupted_exit() : ML_EXIT_ENV;
             goto done;
         }
         if (minimize) {

@@ -36,7 +36,7 @@ static const char triage_help[] =
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 no findings, 1 bugs listed, 2 bad arguments, 3 broken\n"
-    "environment, 130 interrupted\n";
+    "environment, 130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 static double file_mtime(const char *path)
 {
@@ -133,7 +133,7 @@ int ml_cmd_triage(int argc, char **argv)
         } else {
             if (!s && !(s = ml_cli_open_session("triage", &co, NULL, &tmp))) {
                 free(otext);
-                rc = ML_EXIT_ENV;
+                rc = ml_cli_stop ? ml_cli_interrupted_exit() : ML_EXIT_ENV;
                 goto done;
             }
             if (!ml_session_judge(s, c, o, err, sizeof err)) {
@@ -151,7 +151,7 @@ int ml_cmd_triage(int argc, char **argv)
     ml_bugs_sort(bugs);
     if (minimize && ml_bugs_count(bugs) && !ml_cli_stop) {
         if (!s && !(s = ml_cli_open_session("triage", &co, NULL, &tmp))) {
-            rc = ML_EXIT_ENV;
+            rc = ml_cli_stop ? ml_cli_interrupted_exit() : ML_EXIT_ENV;
             goto done;
         }
         if (!ml_bugs_minimize(bugs, s, &mo, co.quiet ? NULL : stderr, err, sizeof err)) {
