@@ -291,7 +291,9 @@ int ml_cmd_ci(int argc, char **argv)
         if (!rows[i].path)
             continue;
         static const char *tag[] = {"pass", "xfail", "NEW", "CHANGED", "XPASS", "INVALID"};
-        printf("  %-8s %s [%s]: %s", tag[st[i]], keys[i], rows[i].transport, rows[i].verdict);
+        char shown[1024];
+        printf("  %-8s %s [%s]: %s", tag[st[i]], ml_printable(keys[i], shown, sizeof shown), rows[i].transport,
+               rows[i].verdict);
         if (rows[i].severity >= 0)
             printf("  (%s, bug %s)", ml_severity_name((ml_severity)rows[i].severity), rows[i].bug);
         if (st[i] != ML_EXPECT_PASS && st[i] != ML_EXPECT_XFAIL)

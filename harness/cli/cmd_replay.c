@@ -49,7 +49,8 @@ static void replay_done(void *vctx, const ml_outcome *o)
     replay_ctx *rx = vctx;
     char vs[256], line[2048];
     ml_verdict_str(&o->v, vs, sizeof vs);
-    int n = snprintf(line, sizeof line, "%s [%s]: %s", rx->cases[o->id].path,
+    char shown[1024];
+    int n = snprintf(line, sizeof line, "%s [%s]: %s", ml_printable(rx->cases[o->id].path, shown, sizeof shown),
                      ml_transport_name(o->c.transport), vs);
     if (o->v.kind == ML_V_FAIL && o->r.parent.present && o->r.child.present) {
         char p[256], c[256];
@@ -121,7 +122,8 @@ int ml_cmd_replay(int argc, char **argv)
         for (int i = 0; i < nf; i++) {
             ml_case c;
             if (!ml_case_load(files[i], &co.lim, &c, err, sizeof err)) {
-                fprintf(stderr, "%s: %s\n", files[i], err);
+                char shown[1024];
+                fprintf(stderr, "%s: %s\n", ml_printable(files[i], shown, sizeof shown), err);
                 bad++;
                 free(files[i]);
                 continue;

@@ -1,11 +1,13 @@
 /* memlayout report: the command, and the call `run` makes when it ends. */
 #include "cli.h"
+#include "fsutil.h"
 #include "report.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char report_help[] =
     "usage: memlayout report [options] RESULTS\n"
@@ -70,6 +72,15 @@ int ml_cmd_report(int argc, char **argv)
         fprintf(stderr, "memlayout report: %s\n", err);
         free(def);
         return rs == ML_REPORT_BAD_INPUT ? ML_EXIT_USAGE : ML_EXIT_ENV;
+    }
+    if (st.lines && st.bad_lines == st.lines && !st.findings) {
+        /* every line was garbage: a page of nothing would look like a clean run */
+        unlink(out);
+        char shown[1024];
+        fprintf(stderr, "memlayout report: %s: nothing to report: none of its %llu result lines parsed\n",
+                ml_printable(in, shown, sizeof shown), (unsigned long long)st.lines);
+        free(def);
+        return ML_EXIT_USAGE;
     }
     if (!quiet) {
         printf("report: %s (%zu bytes; %llu result lines, %llu findings in %d distinct)\n", out, st.bytes,

@@ -35,7 +35,8 @@ static const char triage_help[] =
     "      --json           print triage.json instead of the listing\n"
     ML_CLI_COMMON_HELP
     "\n"
-    "exit status: 0 no findings, 1 bugs listed, 2 bad arguments, 3 broken\n"
+    "exit status: 0 no findings, 1 bugs listed, 2 bad arguments or no finding\n"
+    "could be read, 3 broken\n"
     "environment, 130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 static double file_mtime(const char *path)
@@ -117,7 +118,8 @@ int ml_cmd_triage(int argc, char **argv)
         if (ml_not_a_finding(files[i]))
             continue;
         if (!ml_case_load(files[i], &co.lim, c, err, sizeof err)) {
-            fprintf(stderr, "memlayout triage: %s: skipped: %s\n", files[i], err);
+            char shown[1024];
+            fprintf(stderr, "memlayout triage: %s: skipped: %s\n", ml_printable(files[i], shown, sizeof shown), err);
             skipped++;
             continue;
         }
@@ -159,6 +161,13 @@ int ml_cmd_triage(int argc, char **argv)
             rc = ML_EXIT_ENV;
             goto done;
         }
+    }
+    if (skipped && !ml_bugs_findings(bugs) && !ml_cli_stop) {
+        char shown[1024];
+        fprintf(stderr, "memlayout triage: %s: no finding could be read (%d file%s skipped)\n",
+                ml_printable(dir, shown, sizeof shown), skipped, skipped == 1 ? "" : "s");
+        rc = ML_EXIT_USAGE;
+        goto done;
     }
     if (json) {
         char *t = ml_bugs_json(bugs);

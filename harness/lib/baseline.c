@@ -38,13 +38,13 @@ ml_baseline *ml_baseline_load(const char *path, bool *existed, char *err, size_t
     }
     if (existed)
         *existed = true;
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    cJSON *root = ml_json_parse_exact(text, len);
     free(text);
     cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "memlayout_baseline");
     cJSON *envs = cJSON_GetObjectItemCaseSensitive(root, "environments");
     const char *why = NULL;
     if (!root)
-        why = "not JSON";
+        why = "not one JSON document (or trailing bytes after it)";
     else if (!cJSON_IsNumber(ver) || ver->valueint != BASELINE_VERSION)
         why = "memlayout_baseline: must be 1";
     else if (!cJSON_IsObject(envs))

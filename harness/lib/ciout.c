@@ -1,8 +1,10 @@
 /* JUnit and SARIF writers: see ciout.h. */
 #include "ciout.h"
 #include "signature.h"
+#include "fsutil.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +71,37 @@ void ml_ci_message(const ml_ci_row *r, const ml_ci_meta *m, char *buf, size_t le
 
 /* Escapes for text and attribute values alike; characters XML 1.0 cannot
  * hold (controls other than tab, LF, CR) become '?'. */
-static void xml(FILE *f, const char *s)
+/* Text for a report: control characters and bytes that are not UTF-8
+ * written as \\xNN (ml_printable). Caller frees; NULL for NULL or OOM. */
+static char *clean(const char *s)
 {
-    for (; s && *s; s++) {
+    if (!s)
+        return NULL;
+    size_t len = strlen(s) * 4 + 1;
+    char *buf = malloc(len);
+    return buf ? (char *)ml_printable(s, buf, len) : NULL;
+}
+
+/* A file path as a URI reference: every byte outside RFC 3986's unreserved
+ * set and '/' percent-encoded. Caller frees. */
+static char *uri_of(const char *path)
+{
+    char *u = malloc(strlen(path) * 3 + 1), *o = u;
+    for (const unsigned char *p = (const unsigned char *)path; u && *p; p++) {
+        if (isalnum(*p) || strchr("-._~/", *p))
+            *o++ = (char)*p;
+        else
+            o += sprintf(o, "%%%02X", *p);
+    }
+    if (u)
+        *o = 0;
+    return u;
+}
+
+static void xml(FILE *f, const char *raw)
+{
+    char *text = clean(raw);
+    for (const char *s = text; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         switch (c) {
         case '&': fputs("&amp;", f); break;
@@ -83,6 +113,7 @@ static void xml(FILE *f, const char *s)
             fputc(c < 0x20 && c != '\t' && c != '\n' && c != '\r' ? '?' : c, f);
         }
     }
+    free(text);
 }
 
 /* Closes a memstream: only then does *text hold the final buffer. */
@@ -224,14 +255,18 @@ char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
         cJSON_AddStringToObject(res, "ruleId", rules[ri].id);
         cJSON_AddNumberToObject(res, "ruleIndex", ri);
         cJSON_AddStringToObject(res, "level", sarif_level(row, m));
-        cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", msg);
+        char *cmsg = clean(msg);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(res, "message"), "text", cmsg ? cmsg : "");
+        free(cmsg);
         cJSON *loc = cJSON_CreateObject();
         cJSON *art = cJSON_AddObjectToObject(cJSON_AddObjectToObject(loc, "physicalLocation"),
                                              "artifactLocation");
-        const char *uri = row->path;
-        while (uri[0] == '.' && uri[1] == '/')
-            uri += 2;
-        cJSON_AddStringToObject(art, "uri", uri);
+        const char *path = row->path;
+        while (path[0] == '.' && path[1] == '/')
+            path += 2;
+        char *uri = uri_of(path);
+        cJSON_AddStringToObject(art, "uri", uri ? uri : "");
+        free(uri);
         cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "locations"), loc);
         cJSON *rp = cJSON_AddObjectToObject(res, "properties");
         cJSON_AddStringToObject(rp, "verdict", row->verdict);
@@ -244,8 +279,11 @@ char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
             cJSON_AddStringToObject(rp, "severity", ml_severity_name((ml_severity)row->severity));
         if (row->bug)
             cJSON_AddStringToObject(rp, "bug", row->bug);
-        if (row->detail)
-            cJSON_AddStringToObject(rp, "detail", row->detail);
+        if (row->detail) {
+            char *d = clean(row->detail);
+            cJSON_AddStringToObject(rp, "detail", d ? d : "");
+            free(d);
+        }
         cJSON_AddItemToArray(results, res);
     }
     char *s = cJSON_Print(root);

@@ -1,6 +1,7 @@
 #include "fsutil.h"
 
 #include <dirent.h>
+#include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -256,9 +257,26 @@ bool ml_mkdirs(const char *path, char *err, size_t errlen)
 
 char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    /* O_NONBLOCK: a FIFO must not block the open; only regular files are read */
+    char shown[512];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot read: %s", ml_printable(path, shown, sizeof shown), strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", ml_printable(path, shown, sizeof shown));
+        close(fd);
+        return NULL;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s", ml_printable(path, shown, sizeof shown), strerror(errno));
+        close(fd);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -301,6 +319,12 @@ bool ml_case_load(const char *path, const ml_limits *lim, ml_case *c, char *err,
 {
     size_t len;
     char *text = ml_read_file(path, 1 << 20, &len, err, errlen);
+    if (!text && errlen) {   /* the caller names the file: the reason alone */
+        char shown[512];
+        size_t pl = strlen(ml_printable(path, shown, sizeof shown));
+        if (!strncmp(err, shown, pl) && !strncmp(err + pl, ": ", 2))
+            memmove(err, err + pl + 2, strlen(err + pl + 2) + 1);
+    }
     bool ok = text && ml_case_parse(text, len, lim, c, err, errlen);
     free(text);
     return ok;
@@ -330,10 +354,33 @@ static bool push(strvec *sv, const char *s)
     return (sv->v[sv->n++] = strdup(s)) != NULL;
 }
 
-static bool walk(const char *dir, strvec *sv, int depth)
+/* Directories already walked, by device and inode: a symlinked directory
+ * (a loop, or two links to one folder) is listed once. */
+typedef struct {
+    struct { dev_t dev; ino_t ino; } *v;
+    size_t n, cap;
+} dirset;
+
+static bool dirset_add(dirset *s, const struct stat *st)
 {
-    if (depth > 16)   /* deeper trees are almost surely a link loop */
-        return true;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+            return false;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        void *nv = realloc(s->v, cap * sizeof *s->v);
+        if (!nv)
+            return false;
+        s->v = nv;
+        s->cap = cap;
+    }
+    s->v[s->n].dev = st->st_dev;
+    s->v[s->n++].ino = st->st_ino;
+    return true;
+}
+
+static bool walk(const char *dir, strvec *sv, dirset *seen)
+{
     DIR *d = opendir(dir);
     if (!d)
         return false;
@@ -352,10 +399,17 @@ static bool walk(const char *dir, strvec *sv, int depth)
         struct stat st;
         if (stat(p, &st) == 0) {
             size_t l = strlen(e->d_name);
-            if (S_ISDIR(st.st_mode))
-                ok = walk(p, sv, depth + 1);
-            else if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+            bool json = l > 5 && strcmp(e->d_name + l - 5, ".json") == 0;
+            if (S_ISDIR(st.st_mode)) {
+                if (dirset_add(seen, &st))
+                    ok = walk(p, sv, seen);
+            } else if (json && S_ISREG(st.st_mode)) {
                 ok = push(sv, p);
+            } else if (json) {
+                char shown[512];
+                fprintf(stderr, "memlayout: skipping %s: not a regular file\n",
+                        ml_printable(p, shown, sizeof shown));
+            }
         }
         free(p);
     }
@@ -376,7 +430,9 @@ int ml_list_cases(const char *path, char ***out, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    bool ok = S_ISDIR(st.st_mode) ? walk(path, &sv, 0) : push(&sv, path);
+    dirset seen = {0};
+    bool ok = S_ISDIR(st.st_mode) ? dirset_add(&seen, &st) && walk(path, &sv, &seen) : push(&sv, path);
+    free(seen.v);
     if (!ok) {
         snprintf(err, errlen, "%s: cannot list: %s", path, strerror(errno));
         for (int i = 0; i < sv.n; i++)
@@ -404,3 +460,55 @@ bool ml_not_a_finding(const char *path)
     snprintf(mark, sizeof mark, "%.*s.min", (int)(pl - 5), path);
     return access(mark, F_OK) == 0;
 }
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
+static int utf8_len(const unsigned char *p)
+{
+    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
+          : (p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4 ? 4 : 0;
+    for (int i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+        return 0;   /* overlong, or a surrogate */
+    if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+const char *ml_printable(const char *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (!len)
+        return buf;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < len;) {
+        int u = utf8_len(p);
+        if (u == 0 || (u == 1 && (*p < 0x20 || *p == 0x7f))) {
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+            p++;
+        } else if (n + (size_t)u < len) {
+            memcpy(buf + n, p, (size_t)u);
+            n += (size_t)u;
+            p += u;
+        } else {
+            break;
+        }
+    }
+    buf[n] = 0;
+    return buf;
+}
+
+cJSON *ml_json_parse_exact(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *j = text ? cJSON_ParseWithLengthOpts(text, len, &end, false) : NULL;
+    if (!j)
+        return NULL;
+    for (const char *p = end; p && p < text + len; p++)
+        if (!strchr(" \t\r\n", *p)) {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    return j;
+}
+

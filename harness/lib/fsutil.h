@@ -56,4 +56,14 @@ int ml_list_cases(const char *path, char ***out, char *err, size_t errlen);
  * raw/<name>.min beside it: the minimized file stands for them). */
 bool ml_not_a_finding(const char *path);
 
+/* One JSON document in text[0..len): NULL when it does not parse or when
+ * anything but white space follows it (a file with trailing garbage is
+ * refused, not half read). Caller deletes. */
+struct cJSON *ml_json_parse_exact(const char *text, size_t len);
+
+/* s with control characters and bytes that are not valid UTF-8 written as
+ * \\xNN, for a terminal line or a report: a file name cannot move the
+ * cursor, forge a line or break an encoding. Writes into buf, cut to len. */
+const char *ml_printable(const char *s, char *buf, size_t len);
+
 #endif

@@ -258,10 +258,11 @@ void ml_bugs_print(const ml_bugs *b, FILE *f)
     for (int i = 0; i < b->n; i++) {
         const ml_bug *g = b->v[i];
         char ts[32], sig[512], shp[256];
-        char sum[512];
+        char sum[512], shown[1024];
         fprintf(f, "\n#%d bug %s  %s  %llu finding%s  first seen %s%s%s%s\n", i + 1, g->id,
                 ml_severity_name(g->sig.severity), (unsigned long long)g->count, g->count == 1 ? "" : "s",
-                time_str(g->first_seen, ts), g->first_name[0] ? " (" : "", g->first_name,
+                time_str(g->first_seen, ts), g->first_name[0] ? " (" : "",
+                ml_printable(g->first_name, shown, sizeof shown),
                 g->first_name[0] ? ")" : "");
         fprintf(f, "  summary     %s\n", ml_sig_summary(&g->sig, sum, sizeof sum));
         fprintf(f, "  signature   %s\n", ml_sig_str(&g->sig, sig, sizeof sig));

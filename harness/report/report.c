@@ -262,10 +262,10 @@ int ml_rp_ordered(const ml_rp_stab *t, int (*rank)(const char *), int *idx)
 
 bool ml_report_add_summary(ml_report *r, const char *json, size_t len, char *err, size_t errlen)
 {
-    cJSON *s = cJSON_ParseWithLength(json, len);
+    cJSON *s = ml_json_parse_exact(json, len);
     if (!cJSON_IsObject(s)) {
         cJSON_Delete(s);
-        snprintf(err, errlen, "summary.json: not a JSON object");
+        snprintf(err, errlen, "summary.json: not one JSON object (or trailing bytes after it)");
         return false;
     }
     cJSON_Delete(r->summary);
@@ -593,7 +593,7 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
  * becomes a distinct finding of its own. */
 bool ml_report_add_triage(ml_report *r, const char *json, size_t len, char *err, size_t errlen)
 {
-    cJSON *t = cJSON_ParseWithLength(json, len);
+    cJSON *t = ml_json_parse_exact(json, len);
     if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(t, "bugs"))) {
         cJSON_Delete(t);
         snprintf(err, errlen, "triage.json: no \"bugs\" array");

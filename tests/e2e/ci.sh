@@ -180,4 +180,24 @@ ml ci "$corpus" --fail-on harmless -q
 check a_bad_severity_should_exit_2 test "$(last_rc)" = 2
 check a_bad_severity_should_be_named err_has 'fail-on: unknown severity "harmless"'
 
+# Odd file names: invalid UTF-8 and a control character in a case's name
+# give well-formed JUnit, valid JSON SARIF with a percent-encoded uri, and an
+# escaped terminal line.
+odd="$work/odd/cases"
+mkdir -p "$odd"
+cp corpus/seed/public-example-reshape-5x3-reduce.json "$odd/$(printf 'bad\377\001name').json"
+ml ci "$work/odd" --baseline "$work/odd/none.json" --junit "$work/odd.xml" --sarif "$work/odd.sarif" -q
+check odd_names_should_still_run_the_case test "$(last_rc)" = 1
+"$PY" - "$work/odd.xml" "$work/odd.sarif" <<'EOF'
+import json, sys
+import xml.etree.ElementTree as ET
+ET.parse(sys.argv[1])                                          # raises if not well formed
+raw = open(sys.argv[2], "rb").read()
+log = json.loads(raw.decode("utf-8"))                          # raises if not UTF-8 JSON
+uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+sys.exit(0 if "%FF%01" in uri and uri.isascii() else 1)
+EOF
+check odd_names_should_give_well_formed_junit_and_sarif test $? = 0
+check odd_names_should_be_escaped_on_the_terminal sh -c "! grep -q \"$(printf '\001')\" '$work/last.out'"
+
 finish e2e-ci
