@@ -607,8 +607,16 @@ static void add_short_build(buf *b, const ml_case *c, const char *in)
         add_values(&expr, r, &d->scalar, n, true);
     }
     const char *forder = c->order == 'F' ? ", order=\"F\"" : "";
+    bool ints = !d->nfields && (d->scalar.kind == 'i' || d->scalar.kind == 'u');
     if (!npy && !wplus && !c->offset && expr.s) {
         add(b, "%s%s.tofile(path)\n", in, expr.s);
+    } else if (!npy && !wplus && expr.s) {   /* the filler, then the data: for integers the generator's bytes */
+        add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n", in, (long long)c->offset);
+        if (ints)
+            add(b, "%s    f.write(b\"\\xa5\" * %lld + np.random.default_rng(%llu).bytes(%lld))\n", in,
+                (long long)c->offset, (unsigned long long)c->seed, (long long)(n * d->scalar.size));
+        else
+            add(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.s);
     } else {
         if (expr.s)
             add(b, "%sdata = %s\n", in, expr.s);
@@ -616,7 +624,7 @@ static void add_short_build(buf *b, const ml_case *c, const char *in)
             add(b, "%snpy = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
                    "%snpy[...] = data.reshape(%s%s)\n", in, dt, shape, c->order == 'F' ? "True" : "False", in, shape,
                 forder);
-        } else if (!wplus) {
+        } else if (!wplus) {   /* structured */
             if (c->offset)
                 add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n"
                        "%s    f.write(b\"\\xa5\" * %lld + data.tobytes())\n",

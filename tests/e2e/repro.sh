@@ -77,7 +77,7 @@ printf '%-60s %-8s %s\n' case replay script >"$work/agreement"
 for f in corpus/seed/*.json corpus/regress/cases/*.json; do
     "$ML" replay "$f" >/dev/null 2>&1
     r=$?
-    "$ML" repro --no-run -o "$work/case.py" "$f" 2>/dev/null
+    "$ML" repro -o "$work/case.py" "$f" 2>/dev/null   # as by default: it runs the case and says what memlayout saw
     (cd / && env -i PATH=/usr/bin:/bin /usr/bin/python3 "$work/case.py") >"$work/case.out" 2>&1
     s=$?
     total=$((total + 1))
