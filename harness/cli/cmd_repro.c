@@ -1,4 +1,5 @@
-/* memlayout repro: a standalone Python reproducer for a case (repro.h). */
+/* memlayout repro: a standalone Python reproducer for a case (repro.h): the
+ * short one by default, the full self-checking one with --full. */
 #include "cli.h"
 #include "fsutil.h"
 #include "minimize.h"
@@ -14,19 +15,31 @@
 static const char repro_help[] =
     "usage: memlayout repro [options] CASE\n"
     "\n"
-    "Print a standalone Python script (NumPy, joblib and the standard library\n"
-    "only) for an upstream bug report: it rebuilds the case's array the way a\n"
-    "user would (the same file bytes, the view ops as NumPy calls), sends it\n"
-    "through the case's transport, prints the parent's and the worker's flags,\n"
-    "strides and leading values and whether the values are equal, and exits 1\n"
-    "while the bug is present, 0 once the array arrives as it was sent.\n"
+    "Print a standalone Python script for an upstream bug report: 20 to 40\n"
+    "lines, public API only (NumPy, the standard library and joblib for its\n"
+    "backends). It writes the case's backing file with the bytes memlayout\n"
+    "writes, applies the view ops as NumPy calls and sends the view through the\n"
+    "transport as a user calls it: reduce and loky as joblib.Parallel(n_jobs=2,\n"
+    "backend=\"loky\"), multiprocessing and threading as those joblib backends,\n"
+    "pool-spawn and pool-forkserver as multiprocessing.get_context(...).Pool(2),\n"
+    "pickle2..pickle5 and pickle5-oob as pickle.dumps/loads (reference rebuilds\n"
+    "with memlayout's reference reducer). It prints the parent's and the\n"
+    "receiver's shape, strides, dtype, flags and first values side by side,\n"
+    "checks what the transport must keep (docs/oracle.md: a shared memmap view\n"
+    "its layout, writeability and file position, a copy its values and C/F\n"
+    "order), and exits 1 while what arrives differs from what was sent, 0 once\n"
+    "it is the same.\n"
     "\n"
-    "The script takes --reducer reference (or MEMLAYOUT_REDUCER=reference): it\n"
+    "--full prints instead the long self-checking script: memlayout's whole\n"
+    "judge in Python, with the transport sent as memlayout's runner sends it\n"
+    "(for reduce, joblib's forward reducer in process) and a \"verdict:\" line.\n"
+    "That script takes --reducer reference (or MEMLAYOUT_REDUCER=reference): it\n"
     "then patches memlayout's reference reducer into joblib first, importing\n"
     "memlayout_reference from $MEMLAYOUT_PYTHON or this build's harness/python;\n"
     "that is the correct-reducer environment, where it exits 0.\n"
     "\n"
     "  -o, --out FILE       write the script to FILE (executable) instead of stdout\n"
+    "      --full           the long self-checking script instead of the short one\n"
     "      --minimize       minimize the case first (budget: --max-tries, --max-seconds)\n"
     "      --max-tries N    minimizing: cases judged at most (default 500)\n"
     "      --max-seconds S  minimizing: seconds at most (default 60)\n"
@@ -46,11 +59,11 @@ int ml_cmd_repro(int argc, char **argv)
     ml_minimize_opts mo;
     memset(&mo, 0, sizeof mo);
     const char *out = NULL;
-    bool minimize = false, run = true;
-    enum { OPT_MINIMIZE = 5000, OPT_NO_RUN };
+    bool minimize = false, run = true, full = false;
+    enum { OPT_MINIMIZE = 5000, OPT_NO_RUN, OPT_FULL };
     static const struct option lo[] = {
         {"out", required_argument, 0, 'o'}, {"minimize", no_argument, 0, OPT_MINIMIZE},
-        {"no-run", no_argument, 0, OPT_NO_RUN}, {"max-tries", required_argument, 0, OPT_MAX_TRIES},
+        {"no-run", no_argument, 0, OPT_NO_RUN}, {"full", no_argument, 0, OPT_FULL}, {"max-tries", required_argument, 0, OPT_MAX_TRIES},
         {"max-seconds", required_argument, 0, OPT_MAX_SECONDS}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
@@ -60,6 +73,7 @@ int ml_cmd_repro(int argc, char **argv)
         case 'o': out = optarg; break;
         case OPT_MINIMIZE: minimize = true; break;
         case OPT_NO_RUN: run = false; break;
+        case OPT_FULL: full = true; break;
         case OPT_MAX_TRIES: mo.max_tries = (int)ml_cli_int("repro", "--max-tries", optarg, 1, 1000000); break;
         case OPT_MAX_SECONDS: mo.max_seconds = ml_cli_seconds("repro", "--max-seconds", optarg); break;
         case 'h': fputs(repro_help, stdout); return ML_EXIT_OK;
@@ -118,7 +132,8 @@ int ml_cmd_repro(int argc, char **argv)
             goto done;
         }
     }
-    ml_repro_opts ro = {.observed = observed[0] ? observed : NULL, .versions = vline[0] ? vline : NULL};
+    ml_repro_opts ro = {.observed = observed[0] ? observed : NULL, .versions = vline[0] ? vline : NULL,
+                        .full = full};
     char *script = ml_repro_script(c, &ro);
     if (!script) {
         fprintf(stderr, "memlayout repro: out of memory\n");

@@ -328,16 +328,18 @@ static void add_dtype(buf *b, const ml_dtype *d)
 }
 
 /* a[:, :, <key>] with the key on axis `axis` of an nd-dim array */
-static void add_index(buf *b, int nd, int axis, const char *key)
+static void add_index(buf *b, const char *ind, int nd, int axis, const char *key)
 {
     int a = axis < 0 ? axis + nd : axis;
-    add(b, "    a = a[");
+    add(b, "%sa = a[", ind);
     for (int i = 0; i < a; i++)
         add(b, ":, ");
     add(b, "%s]\n", key);
 }
 
-static void add_op(buf *b, const ml_case *c, int i)
+/* ops[i] as one line of NumPy at indentation ind; terse leaves out a
+ * reshape's order when it is NumPy's default "C". */
+static void add_op(buf *b, const ml_case *c, int i, const char *ind, bool terse)
 {
     const ml_op *op = &c->ops[i];
     int64_t in[ML_MAX_NDIM];
@@ -345,27 +347,30 @@ static void add_op(buf *b, const ml_case *c, int i)
     char key[96];
     switch (op->kind) {
     case ML_OP_RESHAPE:
-        add(b, "    a = a.reshape(");
+        add(b, "%sa = a.reshape(", ind);
         add_tuple(b, op->ndim, op->shape);
-        add(b, ", order=\"%c\")\n", op->order);
+        if (terse && op->order == 'C')
+            add(b, ")\n");
+        else
+            add(b, ", order=\"%c\")\n", op->order);
         break;
     case ML_OP_TRANSPOSE:
         if (!op->has_axes) {
-            add(b, "    a = a.transpose()\n");
+            add(b, "%sa = a.transpose()\n", ind);
         } else {
             int64_t ax[ML_MAX_NDIM];
             for (int j = 0; j < op->ndim; j++)
                 ax[j] = op->axes[j];
-            add(b, "    a = a.transpose(");
+            add(b, "%sa = a.transpose(", ind);
             add_tuple(b, op->ndim, ax);
             add(b, ")\n");
         }
         break;
     case ML_OP_SWAPAXES:
-        add(b, "    a = a.swapaxes(%d, %d)\n", op->axis, op->axis2);
+        add(b, "%sa = a.swapaxes(%d, %d)\n", ind, op->axis, op->axis2);
         break;
     case ML_OP_MOVEAXIS:
-        add(b, "    a = np.moveaxis(a, %d, %d)\n", op->axis, op->axis2);
+        add(b, "%sa = np.moveaxis(a, %d, %d)\n", ind, op->axis, op->axis2);
         break;
     case ML_OP_SLICE: {
         char start[24] = "", stop[24] = "", step[24] = "";
@@ -376,29 +381,29 @@ static void add_op(buf *b, const ml_case *c, int i)
         if (op->step != 1)
             snprintf(step, sizeof step, ":%lld", (long long)op->step);
         snprintf(key, sizeof key, "%s:%s%s", start, stop, step);
-        add_index(b, nd, op->axis, key);
+        add_index(b, ind, nd, op->axis, key);
         break;
     }
     case ML_OP_INDEX:
         snprintf(key, sizeof key, "%lld", (long long)op->index);
-        add_index(b, nd, op->axis, key);
+        add_index(b, ind, nd, op->axis, key);
         break;
     case ML_OP_NEWAXIS:
-        add(b, "    a = np.expand_dims(a, %d)\n", op->axis);
+        add(b, "%sa = np.expand_dims(a, %d)\n", ind, op->axis);
         break;
     case ML_OP_SQUEEZE:
-        add(b, "    a = a.squeeze(%d)\n", op->axis);
+        add(b, "%sa = a.squeeze(%d)\n", ind, op->axis);
         break;
     case ML_OP_RAVEL:
-        add(b, "    a = a.ravel(\"%c\")\n", op->order);
+        add(b, "%sa = a.ravel(\"%c\")\n", ind, op->order);
         break;
     case ML_OP_VIEW:
-        add(b, "    a = a.view(");
+        add(b, "%sa = a.view(", ind);
         add_dtype(b, &op->dtype);
         add(b, ")\n");
         break;
     case ML_OP_BROADCAST:
-        add(b, "    a = np.broadcast_to(a, ");
+        add(b, "%sa = np.broadcast_to(a, ", ind);
         add_tuple(b, op->ndim, op->shape);
         add(b, ")\n");
         break;
@@ -455,7 +460,7 @@ static void add_build(buf *b, const ml_case *c)
         add(b, ", order=\"%c\")\n", c->order);
     }
     for (int i = 0; i < c->nops; i++)
-        add_op(b, c, i);
+        add_op(b, c, i, "    ", false);
 }
 
 static const char *transport_desc(ml_transport t)
@@ -514,6 +519,332 @@ static void add_send(buf *b, ml_transport t, const char *runner_dir)
     }
 }
 
+/* ---- the short script (the default) ------------------------------------------
+ *
+ * One straight script in the order a bug report reads: how to see what an
+ * array looks like (facts), the array built as the case builds it, one call
+ * of the transport as a user makes it, both sides printed next to each other,
+ * and the checks that the transport's class (docs/oracle.md) makes. Parts
+ * that do not concern the case are left out: the file position and the base
+ * walk for copies, the bounds check unless a slice steps backwards, the write
+ * unless the mode writes, the copy fallback unless a reshape or ravel may
+ * copy, the size-1-axis rule for strides unless such an axis is there. */
+
+/* The dtype of the view that is sent: the last view op's, else the file's. */
+static const ml_dtype *sent_dtype(const ml_case *c)
+{
+    const ml_dtype *d = &c->dtype;
+    for (int i = 0; i < c->nops; i++)
+        if (c->ops[i].kind == ML_OP_VIEW)
+            d = &c->ops[i].dtype;
+    return d;
+}
+
+/* n values of scalar s drawn from rng, as the runner's make_data draws them;
+ * cast: convert to s (assigning to a structured field casts by itself). */
+static void add_values(buf *b, const char *rng, const ml_scalar *s, int64_t n, bool cast)
+{
+    char str[8];
+    ml_scalar_str(s, str);
+    switch (s->kind) {
+    case 'b':
+        add(b, "%s.integers(0, 2, %lld, dtype=np.uint8)%s", rng, (long long)n, cast ? ".view(bool)" : "");
+        break;
+    case 'i':
+    case 'u':
+        add(b, "np.frombuffer(%s.bytes(%lld), \"%s\")", rng, (long long)(n * s->size), str);
+        break;
+    case 'f':
+        add(b, "%s.standard_normal(%lld)", rng, (long long)n);
+        if (cast)
+            add(b, ".astype(\"%s\")", str);
+        break;
+    default:   /* 'c' */
+        add(b, "(%s.standard_normal(%lld) + 1j * %s.standard_normal(%lld))", rng, (long long)n, rng,
+            (long long)n);
+        if (cast)
+            add(b, ".astype(\"%s\")", str);
+        break;
+    }
+}
+
+/* The backing file with the runner's bytes (build_backing), opened as the case
+ * says, and the view ops: the lines that leave the view in a. */
+static void add_short_build(buf *b, const ml_case *c, const char *in)
+{
+    int64_t n = 1;
+    for (int i = 0; i < c->ndim; i++)
+        n *= c->shape[i];
+    const ml_dtype *d = &c->dtype;
+    char dt[16] = "dt", shape[ML_MAX_NDIM * 24 + 8];
+    buf sb = {0}, expr = {0};
+    add_tuple(&sb, c->ndim, c->shape);
+    snprintf(shape, sizeof shape, "%s", sb.s && !sb.oom ? sb.s : "()");
+    free(sb.s);
+    b->oom |= sb.oom;
+    bool npy = c->source == ML_SRC_NPY, wplus = c->mode == ML_MODE_WPLUS;
+    add(b, "%spath = os.path.join(tmp, \"data.%s\")   # filled as memlayout fills it, from the case's seed\n", in,
+        npy ? "npy" : "bin");
+    if (d->nfields) {
+        add(b, "%sdt = ", in);
+        add_dtype(b, d);
+        add(b, "\n%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
+        add(b, "%sdata = np.empty(%lld, dt)\n", in, (long long)n);
+        for (int f = 0; f < d->nfields; f++) {
+            add(b, "%sdata[\"%s\"] = ", in, d->names[f]);
+            add_values(b, "rng", &d->fields[f], n, false);
+            add(b, "\n");
+        }
+    } else {
+        char r[48];
+        snprintf(dt, sizeof dt, "\"%s\"", ml_scalar_str(&d->scalar, r));
+        if (d->scalar.kind == 'c') {
+            add(b, "%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
+            snprintf(r, sizeof r, "rng");
+        } else {
+            snprintf(r, sizeof r, "np.random.default_rng(%llu)", (unsigned long long)c->seed);
+        }
+        add_values(&expr, r, &d->scalar, n, true);
+    }
+    const char *forder = c->order == 'F' ? ", order=\"F\"" : "";
+    bool ints = !d->nfields && (d->scalar.kind == 'i' || d->scalar.kind == 'u');
+    if (!npy && !wplus && !c->offset && expr.s) {
+        add(b, "%s%s.tofile(path)\n", in, expr.s);
+    } else if (!npy && !wplus && expr.s) {   /* the filler, then the data: for integers the generator's bytes */
+        add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n", in, (long long)c->offset);
+        if (ints)
+            add(b, "%s    f.write(b\"\\xa5\" * %lld + np.random.default_rng(%llu).bytes(%lld))\n", in,
+                (long long)c->offset, (unsigned long long)c->seed, (long long)(n * d->scalar.size));
+        else
+            add(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.s);
+    } else {
+        if (expr.s)
+            add(b, "%sdata = %s\n", in, expr.s);
+        if (npy) {
+            add(b, "%snpy = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
+                   "%snpy[...] = data.reshape(%s%s)\n", in, dt, shape, c->order == 'F' ? "True" : "False", in, shape,
+                forder);
+        } else if (!wplus) {   /* structured */
+            if (c->offset)
+                add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n"
+                       "%s    f.write(b\"\\xa5\" * %lld + data.tobytes())\n",
+                    in, (long long)c->offset, in, (long long)c->offset);
+            else
+                add(b, "%sdata.tofile(path)\n", in);
+        }
+    }
+    b->oom |= expr.oom;
+    free(expr.s);
+    if (npy) {
+        add(b, "%sa = np.load(path, mmap_mode=\"%s\")\n", in, ml_mode_name(c->mode));
+    } else {
+        add(b, "%sa = np.memmap(path, dtype=%s, mode=\"%s\"", in, dt, ml_mode_name(c->mode));
+        if (c->offset)
+            add(b, ", offset=%lld", (long long)c->offset);
+        add(b, ", shape=%s%s)\n", shape, forder);
+        if (wplus && c->offset)
+            add(b, "%swith open(path, \"r+b\") as f:\n%s    f.write(b\"\\xa5\" * %lld)   # the filler before the data\n",
+                in, in, (long long)c->offset);
+        if (wplus && n)
+            add(b, "%sa[...] = data.reshape(%s%s)\n", in, shape, forder);
+    }
+    for (int i = 0; i < c->nops; i++)
+        add_op(b, c, i, in, true);
+}
+
+static const char *short_desc(ml_transport t)
+{
+    switch (t) {
+    case ML_T_REDUCE:
+        return "A NumPy memmap view sent to a joblib.Parallel(backend=\"loky\") worker (memlayout's reduce "
+               "transport: the reducer loky calls)";
+    case ML_T_REFERENCE: return "A NumPy memmap view through memlayout's reference reducer (a correct one)";
+    case ML_T_LOKY: return "A NumPy memmap view sent to a joblib.Parallel(backend=\"loky\") worker";
+    case ML_T_MULTIPROCESSING: return "A NumPy memmap view sent to a joblib.Parallel(backend=\"multiprocessing\") worker";
+    case ML_T_THREADING: return "A NumPy memmap view sent to a joblib.Parallel(backend=\"threading\") worker thread";
+    case ML_T_PICKLE5_OOB: return "A NumPy memmap view through pickle protocol 5 with out-of-band buffers (a copy)";
+    case ML_T_POOL_SPAWN: return "A NumPy memmap view sent to a multiprocessing \"spawn\" Pool worker (a copy)";
+    case ML_T_POOL_FORKSERVER:
+        return "A NumPy memmap view sent to a multiprocessing \"forkserver\" Pool worker (a copy)";
+    default: return "A NumPy memmap view through pickle.dumps and pickle.loads (a copy)";
+    }
+}
+
+static void add_short(buf *b, const ml_case *c, const ml_repro_opts *o, const char *runner)
+{
+    ml_transport t = c->transport;
+    ml_tclass cls = ml_transport_class(t);
+    bool share = cls == ML_CLASS_SHARE, copy = cls == ML_CLASS_COPY;
+    bool pool = t == ML_T_POOL_SPAWN || t == ML_T_POOL_FORKSERVER;
+    bool pickles = copy && !pool;
+    bool joblib = t == ML_T_REDUCE || t == ML_T_LOKY || t == ML_T_MULTIPROCESSING || t == ML_T_THREADING;
+    bool guard = pool || (joblib && t != ML_T_THREADING);   /* worker processes import or fork this file */
+    bool write = share && c->mode != ML_MODE_R;
+    bool grows = write && c->mode != ML_MODE_C;   /* reopening r+ or w+ past the end grows the file */
+    const char *fkey = grows ? "file, mode, offset, size" : "file, mode, offset";
+    bool back = false, may_copy = false;
+    for (int i = 0; i < c->nops; i++) {
+        back |= c->ops[i].kind == ML_OP_SLICE && c->ops[i].step < 0;
+        may_copy |= c->ops[i].kind == ML_OP_RESHAPE || c->ops[i].kind == ML_OP_RAVEL;
+    }
+    bool oob = share && back;   /* joblib starts a strided view at its lowest byte */
+    int64_t fs[ML_MAX_NDIM];
+    int fnd = ml_case_shape_after(c, c->nops, fs);
+    bool small = false;   /* an axis of size 0 or 1: strides there say nothing */
+    for (int i = 0; i < fnd; i++)
+        small |= fs[i] <= 1;
+    small &= !copy;
+    const ml_dtype *fd = sent_dtype(c);
+    bool order = !fd->nfields && fd->scalar.size > 1;
+    const char *dtk = fd->nfields ? "\"dtype\": a.dtype.descr"
+                      : order     ? "\"dtype\": a.dtype.str[1:], \"byte order\": a.dtype.str[0]"
+                                  : "\"dtype\": a.dtype.str";
+    const char *keys = order ? "(\"shape\", \"dtype\", \"byte order\")" : "(\"shape\", \"dtype\")";
+    const char *who = pickles ? "unpickled" : t == ML_T_REFERENCE ? "rebuilt" : "worker";
+    const char *in0 = guard ? "    " : "", *in1 = guard ? "        " : "    ", *in2 = guard ? "            " : "        ";
+
+    /* header */
+    add(b, "#!/usr/bin/env python3\n");
+    char *json = ml_case_write(c);
+    if (json && *json)
+        json[strlen(json) - 1] = 0;
+    add(b, "# memlayout case %s\n", json ? json : "?");
+    free(json);
+    if (o->observed)
+        add(b, "# memlayout saw %s%s%s\n", o->observed, o->versions ? " with " : "", o->versions ? o->versions : "");
+    add(b, "# %s: exits 1 while what arrives differs from what was sent, 0 once it is the same.\n", short_desc(t));
+    add(b, "import %sos, %s%ssys, tempfile\nimport numpy as np\n", share ? "mmap, " : "", pool ? "multiprocessing, " : "",
+        pickles || t == ML_T_REFERENCE ? "pickle, " : "");
+    if (joblib)
+        add(b, "from joblib import Parallel, delayed\n");
+    if (t == ML_T_REFERENCE)
+        add(b, "sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\nimport memlayout_reference\n",
+            runner);
+
+    /* facts */
+    if (share) {
+        add(b, "\ndef facts(a%s):   # a's layout in plain Python values, the file position of a[0, ...], a copy of a\n",
+            write ? ", write=False" : "");
+        add(b, "    m = a   # the np.memmap whose buffer is the file's mapping, found the way joblib finds it\n"
+               "    while m is not None and not isinstance(getattr(m, \"base\", None), mmap.mmap):\n"
+               "        m = getattr(m, \"base\", None)\n");
+        const char *mode = c->mode == ML_MODE_WPLUS ? "m.mode.replace(\"w+\", \"r+\")" : "m.mode";
+        const char *size = grows ? ", os.path.getsize(m.filename)" : "";
+        if (oob) {
+            add(b, "    at = None if m is None else a.ctypes.data - m.ctypes.data   # from the mapping's start to a[0, ...]\n"
+                   "    lo, hi = (sum((n - 1) * s for n, s in zip(a.shape, a.strides) if (s > 0) == up) for up in (False, True))\n"
+                   "    inside = m is None or a.size == 0 or 0 <= at + lo and at + hi + a.itemsize <= m.nbytes\n"
+                   "    where = None if m is None else (m.filename, %s, m.offset + at%s)\n", mode, size);
+        } else {
+            add(b, "    where = None if m is None else (m.filename, %s, m.offset + a.ctypes.data - m.ctypes.data%s)\n", mode,
+                size);
+        }
+        add(b, "    %s{\"shape\": a.shape, \"strides\": a.strides, %s,\n"
+               "%s**{k: a.flags[k] for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\", \"WRITEABLE\", \"ALIGNED\")},\n"
+               "%s\"%s\": where%s}, np.array(a)%s\n",
+            write ? "f = " : "return ", dtk, write ? "         " : "            ", write ? "         " : "            ", fkey,
+            oob ? ", \"inside its mapping\": inside" : "", oob ? " if inside else None" : "");
+        if (write)
+            add(b, "    if write and where and a.flags.writeable and a.size%s:\n"
+                   "        a[(slice(0, 1),) * a.ndim + (...,)].reshape(1).view(np.uint8)[:] ^= 255   # invert a[0, ...]\n"
+                   "    return f\n", oob ? " and inside" : "");
+    } else {
+        add(b, "\ndef facts(a):   # a's layout in plain Python values, and a copy of a\n"
+               "    return {\"shape\": a.shape, \"strides\": a.strides, %s,\n"
+               "            **{k: a.flags[k] for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\"%s)}}, np.array(a)\n",
+            dtk, copy ? "" : ", \"WRITEABLE\", \"ALIGNED\"");
+    }
+
+    /* the array, and the trip */
+    add(b, "\n");
+    if (guard)
+        add(b, "if __name__ == \"__main__\":\n");
+    add(b, "%swith tempfile.TemporaryDirectory() as tmp:\n", in0);
+    add_short_build(b, c, in1);
+    add(b, "%sp, pv = facts(a)\n", in1);
+    if (t == ML_T_LOKY || t == ML_T_REDUCE || t == ML_T_MULTIPROCESSING)
+        add(b, "%stry:   # a memmap-backed array takes joblib's memmap path at any size (max_nbytes is for others)\n", in1);
+    else
+        add(b, "%stry:\n", in1);
+    const char *wa = write ? ", True" : "";
+    switch (t) {
+    case ML_T_REDUCE:
+    case ML_T_LOKY:
+    case ML_T_MULTIPROCESSING:
+    case ML_T_THREADING:
+        add(b, "%sw, wv = Parallel(n_jobs=2, backend=\"%s\"%s)([delayed(facts)(a%s)])[0]\n", in2,
+            t == ML_T_REDUCE ? "loky" : ml_transport_name(t), t == ML_T_MULTIPROCESSING ? ", timeout=60" : "", wa);
+        break;
+    case ML_T_REFERENCE:
+        add(b, "%srebuild, args = pickle.loads(pickle.dumps(memlayout_reference.reduce(a)))\n"
+               "%sw, wv = facts(rebuild(*args)%s)\n", in2, in2, wa);
+        break;
+    case ML_T_POOL_SPAWN:
+    case ML_T_POOL_FORKSERVER:
+        add(b, "%swith multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
+               "%s    w, wv = pool.apply_async(facts, (a,)).get(60)\n",
+            in2, t == ML_T_POOL_SPAWN ? "spawn" : "forkserver", in2);
+        break;
+    case ML_T_PICKLE5_OOB:
+        add(b, "%sbuffers = []\n"
+               "%sw, wv = facts(pickle.loads(pickle.dumps(a, protocol=5, buffer_callback=buffers.append), buffers=buffers))\n",
+            in2, in2);
+        break;
+    default:
+        add(b, "%sw, wv = facts(pickle.loads(pickle.dumps(a, protocol=%c)))\n", in2, ml_transport_name(t)[6]);
+        break;
+    }
+    /* a multiprocessing pool loses the task of a worker that dies unpickling it: Parallel's timeout ends the wait */
+    add(b, "%sexcept Exception as e:   # %s\n"
+           "%s    sys.exit(f\"BUG: sending the array raised {type(e).__name__}: {e} {e.__cause__ or ''}\")\n",
+        in1, t == ML_T_MULTIPROCESSING ? "not sent or not rebuilt (a TimeoutError: the worker died, see above)"
+                                       : "the array could not be sent or rebuilt", in1);
+
+    /* side by side (as many first values as fit a column of 42), and the verdict */
+    char kind = fd->nfields ? 'V' : fd->scalar.kind;
+    int nv = kind == 'V' ? 1 : kind == 'c' || (kind != 'f' && fd->scalar.size == 8) ? 2
+             : (kind == 'i' || kind == 'u') && fd->scalar.size == 4 ? 3 : 4;
+    char wfirst[64];
+    snprintf(wfirst, sizeof wfirst, oob ? "wv if wv is None else wv.ravel()[:%d]" : "wv.ravel()[:%d]", nv);
+    add(b, "%snp.set_printoptions(precision=4, linewidth=200)\n"
+           "%sfor k, x, y in [(\"\", \"parent\", \"%s\"), *((k, p[k], w[k]) for k in p), "
+           "(\"values\", pv.ravel()[:%d], %s)]:\n"
+           "%s    print(f\"{k:%d}{x!s:42} {y}\")\n",
+        in0, in0, who, nv, wfirst, in0, grows ? 25 : 19);
+    const char *nostrides = small ? " and k != \"strides\"" : "";
+    if (share && may_copy) {
+        add(b, "%sshared = p[\"%s\"] is not None   # False when a view op copied a: joblib sends a copy\n"
+               "%sbugs = [k for k in (p if shared else %s) if p[k] != w[k]%s]   # a copy keeps less\n"
+               "%sbugs += [k for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\") if not shared and p[k] and not w[k]]\n",
+            in0, fkey, in0, keys, nostrides, in0);
+    } else if (share) {
+        add(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a memmap view: the same bytes of the same file, laid out alike\n",
+            in0, nostrides);
+    } else if (copy) {
+        add(b, "%sbugs = [k for k in %s if p[k] != w[k]]   # a copy keeps shape, dtype and values,\n"
+               "%sbugs += [k for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\") if p[k] and not w[k]]   # and C or F order\n",
+            in0, keys, in0);
+    } else {
+        add(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a thread gets the very same array\n", in0, nostrides);
+    }
+    if (small)
+        add(b, "%sbugs += [\"strides\"] if %sa.size and any(n > 1 and s != t for n, s, t in "
+               "zip(a.shape, p[\"strides\"], w[\"strides\"])) else []\n",
+            in0, share && may_copy ? "shared and " : "");
+    if (write && c->mode == ML_MODE_C)
+        add(b, "%sbugs += [\"write\"] if a.tobytes() != pv.tobytes() else []   # through a copy-on-write map it must not "
+               "reach the parent\n", in0);
+    else if (write)
+        add(b, "%swrote = w[\"%s\"] and w[\"WRITEABLE\"] and a.size%s   # then the worker inverted a[0, ...]\n"
+               "%sbugs += [\"write\"] if wrote and a.tobytes() == pv.tobytes() else []   # through r+ it must reach the "
+               "parent\n", in0, fkey, oob ? " and w[\"inside its mapping\"]" : "", in0);
+    add(b, "%sbugs += [] if %snp.array_equal(pv, wv%s) else [\"values\"]\n", in0, oob ? "wv is None or " : "",
+        kind == 'f' || kind == 'c' ? ", equal_nan=True" : "");
+    add(b, "%sprint(\"BUG: what arrived differs from what was sent: \" + \", \".join(bugs) if bugs else "
+           "\"OK: what arrived is what was sent\")\n"
+           "%ssys.exit(1 if bugs else 0)\n", in0, in0);
+}
+
 char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
 {
     static const ml_repro_opts none;
@@ -521,6 +852,14 @@ char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
         o = &none;
     const char *runner = o->runner_dir ? o->runner_dir : ML_RUNNER_DIR;
     buf out = {0}, part = {0};
+    if (!o->full) {
+        add_short(&out, c, o, runner);
+        if (out.oom) {
+            free(out.s);
+            return NULL;
+        }
+        return out.s;
+    }
     const char *p = template_py;
     while (*p) {
         const char *at = strchr(p, '@');

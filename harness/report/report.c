@@ -106,6 +106,7 @@ void ml_report_free(ml_report *r)
     if (!r)
         return;
     cJSON_Delete(r->summary);
+    free(r->html_dir);
     stab_free(&r->transports);
     stab_free(&r->layouts);
     stab_free(&r->verdicts);
@@ -1239,21 +1240,22 @@ ml_report_status ml_report_build(const char *in, const char *out_html, const ml_
         goto fail;
     }
 write:;
-    size_t len;
-    char *html = ml_report_html(r, &len);
-    if (!html) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
     char odir[4096];
     snprintf(odir, sizeof odir, "%s", out_html);
     char *slash = strrchr(odir, '/');
     if (slash && slash != odir) {
         *slash = 0;
-        if (!ml_mkdirs(odir, err, errlen)) {
-            free(html);
+        if (!ml_mkdirs(odir, err, errlen))
             goto fail;
-        }
+    } else {
+        snprintf(odir, sizeof odir, "%s", slash ? "/" : ".");
+    }
+    r->html_dir = realpath(odir, NULL);   /* NULL: commands keep the names as read */
+    size_t len;
+    char *html = ml_report_html(r, &len);
+    if (!html) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
     }
     if (ml_write_atomic(out_html, html, len, err, errlen))
         ret = ML_REPORT_OK;

@@ -935,7 +935,40 @@ static void transports_text(ml_html *h, const ml_rp_fgroup *g)
 }
 
 
-/* The standalone Python reproducer (repro.h) of a case, folded. */
+/* path as named from the page's folder (r->html_dir), so that the page's
+ * commands hold no absolute scratch paths and work where run and report are
+ * kept side by side; path unchanged when that folder is not known or path is
+ * not a file. */
+static void from_page(const ml_report *r, const char *path, char *out, size_t outlen)
+{
+    char *a = r->html_dir && path ? realpath(path, NULL) : NULL;
+    if (!a) {
+        snprintf(out, outlen, "%s", path ? path : "");
+        return;
+    }
+    const char *d = r->html_dir;
+    size_t i = 0, dcut = 0, acut = 0;   /* where the components d and a share end */
+    while (d[i] && d[i] == a[i]) {
+        i++;
+        if (d[i - 1] == '/')
+            dcut = acut = i;
+    }
+    if (!d[i] && (a[i] == '/' || !a[i])) {   /* d is a whole-component prefix of a */
+        dcut = i;
+        acut = a[i] ? i + 1 : i;
+    }
+    size_t n = 0;
+    out[0] = 0;
+    if (d[dcut]) {   /* one ".." per component of d after the shared ones */
+        for (const char *p = d + dcut; p; p = strchr(p + 1, '/'))
+            n += (size_t)snprintf(out + n, n < outlen ? outlen - n : 0, "../");
+    }
+    snprintf(out + (n < outlen ? n : outlen - 1), n < outlen ? outlen - n : 1, "%s", a + acut);
+    free(a);
+}
+
+/* The standalone Python reproducer (repro.h) of a case, folded: the short
+ * script, the one to paste into a bug report. */
 static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const char *case_text)
 {
     ml_case *c = malloc(sizeof *c);
@@ -954,9 +987,10 @@ static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const c
     free(c);
     if (!script)
         return;
-    ml_html_fmt(h, "<details class=\"repro\"><summary>Reproducer script <span class=\"note\">(Python, NumPy and "
-                   "joblib only: save as repro.py, run <code>python3 repro.py</code>; exits 1 while the bug is "
-                   "present; %zu lines)</span></summary><pre class=\"script\">",
+    ml_html_fmt(h, "<details class=\"repro\"><summary>Reproducer script <span class=\"note\">(for a bug report: "
+                   "NumPy and the transport's public API only; save as repro.py, run <code>python3 repro.py</code>; "
+                   "exits 1 while the bug is present; %zu lines; <code>memlayout repro --full</code> prints the "
+                   "self-checking one)</span></summary><pre class=\"script\">",
                 (size_t)count_lines(script));
     ml_html_text(h, script);
     ml_html_raw(h, "</pre></details>");
@@ -1062,7 +1096,9 @@ static void section_findings(ml_html *h, ml_report *r)
 
         const char *shown_case = g->min_case ? g->min_case : g->rep_case;
         char replay[1024];
-        snprintf(replay, sizeof replay, "memlayout replay %s", g->rep_name ? g->rep_name : "CASE.json");
+        char rel[900];
+        from_page(r, g->rep_name ? g->rep_name : "CASE.json", rel, sizeof rel);
+        snprintf(replay, sizeof replay, "memlayout replay %s", rel);
         cJSON *oj = g->min_obs ? cJSON_Parse(g->min_obs) : g->rep_obs ? cJSON_Parse(g->rep_obs) : NULL;
         if (g->what_changed) {
             ml_html_raw(h, "<h3>What changed</h3><pre class=\"what\">");
@@ -1102,7 +1138,8 @@ static void section_findings(ml_html *h, ml_report *r)
             ml_html_text(h, shown_case);
             ml_html_raw(h, "</pre>");
         }
-        ml_html_raw(h, "<h3>Reproduce</h3><pre class=\"repro\">");
+        ml_html_raw(h, r->html_dir ? "<h3>Reproduce</h3><p class=\"note\">from this page's folder</p><pre class=\"repro\">"
+                                   : "<h3>Reproduce</h3><pre class=\"repro\">");
         ml_html_text(h, replay);
         ml_html_raw(h, "\n");
         ml_html_text(h, replay);

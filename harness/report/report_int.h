@@ -163,6 +163,7 @@ struct ml_report {
     int nreglist[ML_RP_NR];
 
     size_t last_bytes;
+    char *html_dir;     /* the page's folder (real path) when known: commands name files relative to it */
 };
 
 /* ---- report.c's helpers the page uses ----------------------------------- */

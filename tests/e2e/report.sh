@@ -83,6 +83,9 @@ check run_should_finish test "$(last_rc)" -le 1
 check run_should_write_its_report grep -q 'id="verdict-matrix"' "$work/out/real.html"
 check run_should_print_the_report_path out_has "report: $work/out/real.html"
 check run_results_should_carry_times_and_layouts grep -q '"t":.*"layout":' "$work/real/results.jsonl"
+check run_report_should_name_findings_from_its_folder grep -q 'memlayout replay \.\./real/findings/0' "$work/out/real.html"
+check run_report_commands_should_hold_no_absolute_path sh -c "! grep -q 'memlayout replay /' '$work/out/real.html'"
+check run_report_should_show_the_short_reproducer grep -q 'Parallel(n_jobs=2, backend=&quot;loky&quot;)' "$work/out/real.html"
 ml run --seed 1 --cases 5 -T reduce -q --out "$work/real2" --report none
 check run_report_none_should_write_no_report sh -c "! grep -q '^report:' '$work/last.out'"
 [ "$(last_rc)" -le 1 ] || show_last
