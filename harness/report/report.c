@@ -541,10 +541,13 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
         g->count++;
         g->per_t[t >= 0 && t < ML_T_COUNT ? t : ML_T_COUNT]++;
         snprintf(g->sig_id, sizeof g->sig_id, "%s", fc[k].sig_id);
+        /* the sentence of the worst finding: it says what the bug can do */
+        if (fc[k].summary[0] && (!g->summary || fc[k].severity < g->severity)) {
+            free(g->summary);
+            g->summary = strdup(fc[k].summary);
+        }
         if (fc[k].severity < g->severity)
             g->severity = fc[k].severity;
-        if (!g->summary && fc[k].summary[0])
-            g->summary = strdup(fc[k].summary);
         if (has_id && (!g->has_id || id < g->first_id)) {
             g->has_id = true;
             g->first_id = id;
@@ -654,8 +657,10 @@ void ml_rp_apply_triage(ml_report *r)
         const char *sevname = ml_rp_jstr(b, "severity");
         if (sevname && ml_severity_from_name(sevname, &sev) && (int)sev < g->severity)
             g->severity = (int)sev;
-        if (!g->summary)
+        if (ml_rp_jstr(b, "summary")) {   /* triage's sentence is the bug's, at its worst severity */
+            free(g->summary);
             g->summary = xstrdup(ml_rp_jstr(b, "summary"));
+        }
         const cJSON *mn = cJSON_GetObjectItemCaseSensitive(b, "minimized");
         if (cJSON_IsObject(mn))
             g->min_case = cJSON_PrintUnformatted(mn);
