@@ -373,6 +373,14 @@ static void findings_should_group_by_signature_and_keep_the_smallest_case(void)
     CHECK(html && strstr(html, "<code>000012-loky-fail-data-flags.json</code>"));   /* fewer ops */
     CHECK(html && !strstr(html, "<code>000009-loky"));
     CHECK(html && strstr(html, "pickle: a C-contiguous view"));
+    /* the same rows in three orders, for the sort links; the filter markers */
+    CHECK(html && strstr(html, "<tbody class=\"by-harm\">") && strstr(html, "<tbody class=\"by-count\">") &&
+          strstr(html, "<tbody class=\"by-first\">"));
+    CHECK(html && strstr(html, "<i id=\"only-corrupt\" class=\"only\"></i>"));
+    int rows = 0;
+    for (const char *p = html; p && (p = strstr(p, "<tr class=\"sev-")); p++)
+        rows++;
+    CHECK(rows == 3 * st.distinct);
     CHECK(html && strstr(html, "Reproducer script"));      /* repro.h's short script, folded */
     CHECK(html && strstr(html, "from joblib import Parallel, delayed"));
     CHECK(html && !strstr(html, "_memmapping_reducer"));  /* public API only */

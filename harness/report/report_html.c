@@ -75,6 +75,10 @@ static const char css[] =
     "#only-error:target~table#findings tbody tr:not(.sev-error),"
     "#only-layout:target~table#findings tbody tr:not(.sev-layout),"
     "#only-representation:target~table#findings tbody tr:not(.sev-representation){display:none}"
+    "table#findings tbody.by-count,table#findings tbody.by-first{display:none}"
+    "#sort-count:target~table#findings tbody.by-harm,#sort-first:target~table#findings tbody.by-harm{display:none}"
+    "#sort-count:target~table#findings tbody.by-count,#sort-first:target~table#findings tbody.by-first"
+    "{display:table-row-group}"
     "table.obs td.d{background:#f7f3e6}table.obs td.d.k{background:#fff3c4}"
     "table.obs td.d.k.c{background:#ffe08a;font-weight:600}"
     "table.obs mark{background:#ffb84d;padding:0 2px;border-radius:2px}"
@@ -853,15 +857,9 @@ static void observation_table(ml_html *h, const cJSON *obs, const char *verdict,
 }
 
 /* Most cases first (the bug a user most likely meets), then first sighting. */
-static int cmp_groups(const void *a, const void *b, void *ctx)
+/* First sighting: results line order, else id, else fuzz log, else file time. */
+static int cmp_first_seen(const ml_rp_fgroup *x, const ml_rp_fgroup *y)
 {
-    const ml_rp_fgroup *g = ctx;
-    const ml_rp_fgroup *x = &g[*(const int *)a], *y = &g[*(const int *)b];
-    if (x->severity != y->severity)   /* most harmful first (ML_SEV_COUNT: unknown, last) */
-        return x->severity < y->severity ? -1 : 1;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    /* first sighting: results line order, else id, else fuzz log, else file time */
     if (x->seen != y->seen)
         return x->seen ? -1 : 1;
     if (x->seen && x->first_x != y->first_x)
@@ -875,6 +873,35 @@ static int cmp_groups(const void *a, const void *b, void *ctx)
     if (x->first_mtime != y->first_mtime)
         return x->first_mtime < y->first_mtime ? -1 : 1;
     return strcmp(x->key, y->key);
+}
+
+static int cmp_count(const ml_rp_fgroup *x, const ml_rp_fgroup *y)
+{
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return cmp_first_seen(x, y);
+}
+
+/* The rank: most harmful first (ML_SEV_COUNT: unknown, last), then count. */
+static int cmp_groups(const void *a, const void *b, void *ctx)
+{
+    const ml_rp_fgroup *g = ctx;
+    const ml_rp_fgroup *x = &g[*(const int *)a], *y = &g[*(const int *)b];
+    if (x->severity != y->severity)
+        return x->severity < y->severity ? -1 : 1;
+    return cmp_count(x, y);
+}
+
+static int cmp_by_count(const void *a, const void *b, void *ctx)
+{
+    const ml_rp_fgroup *g = ctx;
+    return cmp_count(&g[*(const int *)a], &g[*(const int *)b]);
+}
+
+static int cmp_by_first(const void *a, const void *b, void *ctx)
+{
+    const ml_rp_fgroup *g = ctx;
+    return cmp_first_seen(&g[*(const int *)a], &g[*(const int *)b]);
 }
 
 static double time_scale(const ml_report *r, bool *approx);
@@ -997,6 +1024,38 @@ static void repro_block(ml_html *h, ml_report *r, const ml_rp_fgroup *g, const c
     free(script);
 }
 
+/* The rows of the bugs table in the given order; each shows its rank. */
+static void finding_rows(ml_html *h, const ml_report *r, const int *order, const int *rank)
+{
+    for (int i = 0; i < r->ngroups; i++) {
+        const ml_rp_fgroup *g = &r->groups[order[i]];
+        int n = rank[order[i]] + 1;
+        bool full = rank[order[i]] < r->o.max_findings && (g->rep_case || g->min_case);
+        const char *sev = g->severity >= 0 && g->severity < ML_SEV_COUNT ? ml_severity_name((ml_severity)g->severity)
+                                                                        : "unknown";
+        if (full)
+            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\"><a href=\"#f%d\">%d</a></td><td>", sev, n, n);
+        else
+            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\">%d</td><td>", sev, n);
+        severity_tag(h, g->severity);
+        ml_html_raw(h, "</td><td>");
+        ml_html_text(h, g->summary ? g->summary : g->kind);
+        ml_html_raw(h, "</td><td>");
+        verdict_tag(h, g->verdict);
+        ml_html_raw(h, "</td><td>");
+        transition_text(h, g->transition);
+        ml_html_raw(h, "</td><td>");
+        transports_text(h, g);
+        ml_html_raw(h, "</td>");
+        td_count(h, g->count);
+        ml_html_raw(h, "<td>");
+        first_seen(h, r, g);
+        ml_html_raw(h, "</td><td><code>");
+        ml_html_text(h, g->rep_name ? base(g->rep_name) : "—");
+        ml_html_raw(h, g->min_case ? "</code> (minimized)</td></tr>" : "</code></td></tr>");
+    }
+}
+
 static void section_findings(ml_html *h, ml_report *r)
 {
     ml_html_raw(h, "<section id=\"findings-section\"><h2>Bugs</h2>");
@@ -1027,46 +1086,43 @@ static void section_findings(ml_html *h, ml_report *r)
     for (int k = 0; k < ML_SEV_COUNT; k++)
         ml_html_fmt(h, " · <a href=\"#only-%s\">%s</a>", ml_severity_name((ml_severity)k),
                     ml_severity_name((ml_severity)k));
-    ml_html_raw(h, "</p>");
+    ml_html_raw(h, " &nbsp; sort: <a href=\"#findings-section\">by harm</a> · <a href=\"#sort-count\">by cases</a>"
+                   " · <a href=\"#sort-first\">by first seen</a></p>");
     for (int k = 0; k < ML_SEV_COUNT; k++)
         ml_html_fmt(h, "<i id=\"only-%s\" class=\"only\"></i>", ml_severity_name((ml_severity)k));
+    ml_html_raw(h, "<i id=\"sort-count\" class=\"only\"></i><i id=\"sort-first\" class=\"only\"></i>");
     ml_html_raw(h, "<table id=\"findings\"><thead><tr><th class=\"n\">#</th><th>severity</th><th>bug</th>"
                    "<th>verdict</th><th>flags: parent → child</th><th>transports</th><th class=\"n\">cases</th>"
-                   "<th>first seen</th><th>case</th></tr></thead><tbody>");
+                   "<th>first seen</th><th>case</th></tr></thead><tbody class=\"by-harm\">");
     if (!r->ngroups)
         ml_html_raw(h, "<tr><td colspan=\"9\" class=\"ok\">No findings: every case passed (or was invalid).</td></tr>");
-    int shown = 0;
-    for (int i = 0; i < r->ngroups; i++) {
-        const ml_rp_fgroup *g = &r->groups[order[i]];
-        bool full = shown < r->o.max_findings && (g->rep_case || g->min_case);
-        shown += full;
-        const char *sev = g->severity >= 0 && g->severity < ML_SEV_COUNT ? ml_severity_name((ml_severity)g->severity)
-                                                                        : "unknown";
-        if (full)
-            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\"><a href=\"#f%d\">%d</a></td><td>", sev, i + 1,
-                        i + 1);
-        else
-            ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\">%d</td><td>", sev, i + 1);
-        severity_tag(h, g->severity);
-        ml_html_raw(h, "</td><td>");
-        ml_html_text(h, g->summary ? g->summary : g->kind);
-        ml_html_raw(h, "</td><td>");
-        verdict_tag(h, g->verdict);
-        ml_html_raw(h, "</td><td>");
-        transition_text(h, g->transition);
-        ml_html_raw(h, "</td><td>");
-        transports_text(h, g);
-        ml_html_raw(h, "</td>");
-        td_count(h, g->count);
-        ml_html_raw(h, "<td>");
-        first_seen(h, r, g);
-        ml_html_raw(h, "</td><td><code>");
-        ml_html_text(h, g->rep_name ? base(g->rep_name) : "—");
-        ml_html_raw(h, g->min_case ? "</code> (minimized)</td></tr>" : "</code></td></tr>");
+    /* the rank of each group, for the rows of the other orders */
+    int *rank = malloc(sizeof(int) * (size_t)(r->ngroups ? r->ngroups : 1)),
+        *other = malloc(sizeof(int) * (size_t)(r->ngroups ? r->ngroups : 1));
+    if (!rank || !other) {
+        free(rank);
+        free(other);
+        free(order);
+        h->oom = true;
+        return;
     }
+    for (int i = 0; i < r->ngroups; i++)
+        rank[order[i]] = i;
+    finding_rows(h, r, order, rank);
+    /* the same rows in the other orders, shown by the sort links */
+    static const struct { const char *cls; int (*cmp)(const void *, const void *, void *); } sorts[] = {
+        {"by-count", cmp_by_count}, {"by-first", cmp_by_first}};
+    for (size_t k = 0; k < sizeof sorts / sizeof *sorts && r->ngroups; k++) {
+        memcpy(other, order, sizeof(int) * (size_t)r->ngroups);
+        qsort_r(other, (size_t)r->ngroups, sizeof *other, sorts[k].cmp, r->groups);
+        ml_html_fmt(h, "</tbody><tbody class=\"%s\">", sorts[k].cls);
+        finding_rows(h, r, other, rank);
+    }
+    free(rank);
+    free(other);
     ml_html_raw(h, "</tbody></table>");
 
-    shown = 0;
+    int shown = 0;
     for (int i = 0; i < r->ngroups && shown < r->o.max_findings; i++) {
         const ml_rp_fgroup *g = &r->groups[order[i]];
         if (!g->rep_case && !g->min_case)
