@@ -691,7 +691,9 @@ static int cmp_idmap(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int group_of_id(ml_report *r, uint64_t id)
+/* The index of the first entry of id in the sorted id map (r->nids if none
+ * is greater or equal). A finding of two bugs has an entry for each. */
+static size_t first_of_id(ml_report *r, uint64_t id)
 {
     if (!r->ids_sorted) {
         qsort(r->ids, r->nids, sizeof *r->ids, cmp_idmap);
@@ -705,6 +707,12 @@ static int group_of_id(ml_report *r, uint64_t id)
         else
             hi = mid;
     }
+    return lo;
+}
+
+static int group_of_id(ml_report *r, uint64_t id)
+{
+    size_t lo = first_of_id(r, id);
     return lo < r->nids && r->ids[lo].id == id ? r->ids[lo].g : -1;
 }
 
@@ -918,6 +926,16 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len)
         const char *act = verdict ? verdict : "?";
         int cat = expect_category(ml_rp_jstr(j, "status"), exp, act);
         r->reg[ei][cat]++;
+        /* every bug of this line's finding is new or known against the baseline */
+        if (bad && idd >= 0 && r->findings_loaded && group_of_id(r, (uint64_t)idd) >= 0) {
+            for (size_t e = first_of_id(r, (uint64_t)idd); e < r->nids && r->ids[e].id == (uint64_t)idd; e++) {
+                ml_rp_fgroup *gr = &r->groups[r->ids[e].g];
+                if (cat == ML_RP_R_NEW || cat == ML_RP_R_CHANGED)
+                    gr->baseline_new = true;
+                else if (cat == ML_RP_R_XFAIL)
+                    gr->baseline_known = true;
+            }
+        }
         const char *cs = ml_rp_jstr(j, "case");
         char idbuf[32];
         if (!cs) {

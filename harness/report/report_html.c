@@ -1038,6 +1038,10 @@ static void finding_rows(ml_html *h, const ml_report *r, const int *order, const
         else
             ml_html_fmt(h, "<tr class=\"sev-%s\"><td class=\"n\">%d</td><td>", sev, n);
         severity_tag(h, g->severity);
+        if (g->baseline_new)   /* against ci's baseline */
+            ml_html_raw(h, " <span class=\"tag fail\">new</span>");
+        else if (g->baseline_known)
+            ml_html_raw(h, " <span class=\"tag\">known</span>");
         ml_html_raw(h, "</td><td>");
         ml_html_text(h, g->summary ? g->summary : g->kind);
         ml_html_raw(h, "</td><td>");

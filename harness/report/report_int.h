@@ -57,6 +57,7 @@ typedef struct {
     char *verdict, *kind, *transition;   /* its parts, shown */
     char sig_id[9];         /* ml_sig_id of the class ("" when the case did not parse) */
     int severity;           /* ml_severity, the worst seen; ML_SEV_COUNT when unknown */
+    bool baseline_new, baseline_known;   /* ci: a finding of it is a new/changed or an expected failure */
     char *summary;          /* ml_sig_summary: the sentence a maintainer reads, or NULL */
     uint64_t count;
     uint64_t per_t[ML_T_COUNT + 1];      /* by transport; the last slot: unknown names */

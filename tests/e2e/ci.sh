@@ -200,4 +200,13 @@ EOF
 check odd_names_should_give_well_formed_junit_and_sarif test $? = 0
 check odd_names_should_be_escaped_on_the_terminal sh -c "! grep -q \"$(printf '\001')\" '$work/last.out'"
 
+# The report of a ci run marks each bug new or known against the baseline.
+ml ci "$corpus" -o "$work/ci-known" -q
+ml report "$work/ci-known" -o "$work/ci-known.html" -q
+check a_report_of_ci_should_mark_baseline_bugs_known sh -c \
+    "grep -q '>known</span>' '$work/ci-known.html' && ! grep -q '>new</span>' '$work/ci-known.html'"
+ml ci "$corpus" --baseline "$work/no-baseline.json" -o "$work/ci-new" -q
+ml report "$work/ci-new" -o "$work/ci-new.html" -q
+check a_report_of_ci_without_a_baseline_should_mark_bugs_new grep -q '>new</span>' "$work/ci-new.html"
+
 finish e2e-ci
