@@ -212,5 +212,44 @@ for t in case_json case_bytes; do
     check "a_bare_${t}_run_should_report_no_leak" sh -c "! grep -q 'LeakSanitizer' '$work/bare-$t.log'"
     [ $rc = 0 ] || tail -20 "$work/bare-$t.log" >&2
 done
+
+# corpus-min (libFuzzer): counts inputs, not ls's folder headers.
+mkdir -p "$work/cm/case_json/corpus"
+cp "$root"/corpus/seed/control-*.json "$work/cm/case_json/corpus/"
+ncorpus=$(ls "$work/cm/case_json/corpus" | wc -l)
+nseeds=$(ls "$root/corpus/seed" | wc -l)
+FUZZ_WORK="$work/cm" SEEDS="$root/corpus/seed" BIN="$OUT" sh fuzz/corpus-min.sh libfuzzer case_json >"$work/cm.log" 2>&1
+check corpus_min_should_succeed test $? = 0
+check corpus_min_should_count_the_inputs grep -q "^corpus-min: case_json (libfuzzer): $((ncorpus + nseeds)) inputs -> [1-9][0-9]* in " "$work/cm.log"
+
+# AFL++: a session says how it goes every MLF_PROGRESS seconds, and
+# corpus-min works on its queues from a work dir under /tmp.
+if command -v afl-fuzz >/dev/null 2>&1 && command -v afl-clang-fast >/dev/null 2>&1; then
+    make -s fuzz-build-afl >"$work/afl-build.log" 2>&1
+    check the_afl_build_should_succeed test $? = 0
+    FUZZ_TIME=6 MIN_TIME=0 MLF_PROGRESS=2 FUZZ_WORK="$work/afl" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl ML="$ML" \
+        sh fuzz/session.sh afl case_json >"$work/afl.log" 2>&1
+    rc=$?
+    check an_afl_session_should_exit_0 test $rc = 0
+    [ $rc = 0 ] || tail -20 "$work/afl.log" >&2
+    pat='^memlayout-fuzz: afl case_json: [0-9]+ s, [0-9]+ execs \([0-9]+/s\), stability [0-9.]+%, paths [0-9]+, [0-9]+ findings stored, [0-9]+ distinct bugs, [0-9]+ crashes$'
+    check an_afl_session_should_print_progress_lines test "$(grep -Ec "$pat" "$work/afl.log")" -ge 2
+    check with_inputs_run_and_paths_found \
+        grep -Eq '^memlayout-fuzz: afl case_json: [0-9]+ s, [1-9][0-9]* execs \([1-9][0-9]*/s\), .*paths [1-9]' "$work/afl.log"
+    check and_the_bugs_the_store_holds sh -c "grep '^memlayout-fuzz: afl case_json' '$work/afl.log' | tail -1 |
+        grep -q \", \$(cut -f8 '$work/afl/afl/case_json/findings/log.tsv' | sort -u | grep -c .) distinct bugs\""
+    MLF_PROGRESS=0 FUZZ_TIME=2 MIN_TIME=0 FUZZ_WORK="$work/afl0" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl ML="$ML" \
+        sh fuzz/session.sh afl case_json >"$work/afl0.log" 2>&1
+    check mlf_progress_0_should_silence_them sh -c "! grep -q '^memlayout-fuzz: afl ' '$work/afl0.log'"
+    nq=$(find "$work"/afl/afl/case_json/sync/*/queue -maxdepth 1 -type f -name 'id:*' | wc -l)
+    FUZZ_WORK="$work/afl" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl sh fuzz/corpus-min.sh afl case_json >"$work/cmin.log" 2>&1
+    rc=$?
+    check afl_corpus_min_should_work_in_tmp test $rc = 0
+    [ $rc = 0 ] || cat "$work/cmin.log" >&2
+    check afl_corpus_min_should_count_the_inputs \
+        grep -q "^corpus-min: case_json (afl): $((nq + nseeds)) inputs -> [1-9][0-9]* in " "$work/cmin.log"
+else
+    echo "e2e-fuzz: AFL++ not installed: the AFL++ session tests are skipped" >&2
+fi
 check fuzzing_should_leave_no_temp_files tmp_empty
 finish e2e-fuzz
