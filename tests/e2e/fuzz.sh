@@ -251,5 +251,17 @@ if command -v afl-fuzz >/dev/null 2>&1 && command -v afl-clang-fast >/dev/null 2
 else
     echo "e2e-fuzz: AFL++ not installed: the AFL++ session tests are skipped" >&2
 fi
+
+# The ClusterFuzzLite workflows use only the inputs ClusterFuzzLite documents,
+# keep the corpus in one storage repo and upload their SARIF; a broken copy fails.
+"$PY" ci/github/check_workflow.py --cflite >"$work/cflite.log" 2>&1
+check the_cflite_workflows_should_pass_their_check test $? = 0
+grep FAIL "$work/cflite.log" >&2
+mkdir -p "$work/cflite"
+cp ci/cflite/*.yml "$work/cflite/"
+sed -i 's/fuzz-seconds: 300/fuzz-time: 300/' "$work/cflite/cflite_pr.yml"
+"$PY" ci/github/check_workflow.py --cflite "$work/cflite" >"$work/cflite-bad.log" 2>&1
+check an_undocumented_input_should_fail_the_check grep -q '^FAIL cflite_pr_PR_run_inputs_should_be_documented' \
+    "$work/cflite-bad.log"
 check fuzzing_should_leave_no_temp_files tmp_empty
 finish e2e-fuzz
