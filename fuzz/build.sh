@@ -4,7 +4,9 @@
 # Builds case_json, case_bytes and case_parse into $OUT with, for each,
 # <target>_seed_corpus.zip (corpus/seed), <target>.options and, for the
 # JSON targets, <target>.dict. The runner the Python targets embed is copied
-# to $OUT/memlayout_python/, where the targets look for it first.
+# to $OUT/memlayout_python/, where the targets look for it first, and the
+# known bugs (fuzz/known-bugs.txt) to $OUT/memlayout_known.txt: findings of
+# only those are counted, not crashes.
 #
 # Run by hand from the repository root, OSS-Fuzz style:
 #   CC=clang CXX=clang++ CFLAGS="-O1 -g -fsanitize=address,fuzzer-no-link" \
@@ -47,7 +49,9 @@ cjson_libs=$(ls /usr/lib/*/libcjson.a /usr/lib/libcjson.a /usr/local/lib/libcjso
 # engines get the targets without them.
 engine_def=
 case "${FUZZING_ENGINE:-libfuzzer}" in libfuzzer) engine_def=-DMLF_ENGINE_LIBFUZZER ;; esac
-flags="$CFLAGS -std=c11 -D_GNU_SOURCE -Iharness/lib $cjson_cflags $py_cflags \
+# fuzz/lsan.supp compiled in (fuzz/lsan.c): a bare run ends clean under LeakSanitizer.
+sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' fuzz/lsan.supp >"$obj/lsan_supp.h"
+flags="$CFLAGS -std=c11 -D_GNU_SOURCE -Iharness/lib -I$obj $cjson_cflags $py_cflags \
     -DML_VERSION=\"oss-fuzz\" -DML_PY_EXE=\"$py_exe\" -DML_RUNNER_DIR=\"$SRC_DIR/harness/python\""
 
 for f in case gen layout oracle; do
@@ -62,16 +66,19 @@ if [ "$targets" != case_parse ]; then
     for f in fsutil py signature minimize session sup; do
         $CC $flags -c -o "$obj/$f.o" "harness/lib/$f.c"
     done
-    for f in run pytrace case_json case_bytes; do
+    for f in run pytrace crash lsan case_json case_bytes; do
         $CC $flags $engine_def -c -o "$obj/fuzz_$f.o" "fuzz/$f.c"
     done
-    pyside="$obj/fuzz_run.o $obj/fuzz_pytrace.o $obj/signature.o $obj/minimize.o $obj/session.o $obj/sup.o $obj/fsutil.o $obj/py.o"
+    pyside="$obj/fuzz_run.o $obj/fuzz_pytrace.o $obj/fuzz_crash.o $obj/fuzz_lsan.o $obj/signature.o $obj/minimize.o $obj/session.o $obj/sup.o $obj/fsutil.o $obj/py.o"
     for t in case_json case_bytes; do
         $CXX $CXXFLAGS -o "$OUT/$t" "$obj/fuzz_$t.o" $core $pyside $LIB_FUZZING_ENGINE $cjson_libs $py_libs -lm
     done
     rm -rf "$OUT/memlayout_python"
     mkdir -p "$OUT/memlayout_python"
     cp harness/python/*.py "$OUT/memlayout_python/"
+    # The known bugs (fuzz/known.sh, from corpus/regress's known failures):
+    # the targets find the list beside themselves and abort on new bugs only.
+    cp fuzz/known-bugs.txt "$OUT/memlayout_known.txt"
 fi
 
 for t in $targets; do

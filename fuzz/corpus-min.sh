@@ -26,8 +26,10 @@ export TMPDIR="$work/tmp" MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" MLF
 export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0:symbolize=0"
 rm -rf "$work/corpus-min"
 mkdir -p "$work/corpus-min"
+# Inputs in the folders given (regular files, not ls's headers and blank lines).
+count() { find "$@" -maxdepth 1 -type f ! -name '.*' | wc -l; }
 if [ "$engine" = libfuzzer ]; then
-    before=$(ls "$work/corpus" "$SEEDS" | wc -l)
+    before=$(count "$work/corpus" "$SEEDS")
     "$BIN/$target" -merge=1 -timeout=30 "$work/corpus-min" "$work/corpus" "$SEEDS" >"$work/merge.log" 2>&1 || {
         tail -20 "$work/merge.log" >&2
         exit 1
@@ -40,7 +42,11 @@ else
     for q in "$work"/sync/*/queue; do
         [ -d "$q" ] && find "$q" -maxdepth 1 -type f -name 'id:*' -exec cp {} "$all"/ \;
     done
-    before=$(ls "$all" | wc -l)
+    before=$(count "$all")
+    # afl-cmin refuses any path under /tmp or /var/tmp (a shared temp dir is
+    # unsafe for its fixed names); the work dir here is this session's own,
+    # so a FUZZ_WORK there (tests, CI) is allowed.
+    export AFL_ALLOW_TMP=1 AFL_FORKSRV_INIT_TMOUT=60000 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1
     afl-cmin -i "$all" -o "$work/corpus-min" -m none -t 5000 -- "$BIN/$target" \
         >"$work/cmin.log" 2>&1 || {
         tail -20 "$work/cmin.log" >&2
@@ -48,4 +54,4 @@ else
     }
     rm -rf "$all"
 fi
-echo "corpus-min: $target ($engine): $before inputs -> $(ls "$work/corpus-min" | wc -l) in $work/corpus-min"
+echo "corpus-min: $target ($engine): $before inputs -> $(count "$work/corpus-min") in $work/corpus-min"

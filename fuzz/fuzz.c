@@ -91,6 +91,11 @@ static void print_stats(void)
             (unsigned long long)stats.findings, (unsigned long long)stats.classes,
             (unsigned long long)stats.stored, (unsigned long long)stats.minimized, (unsigned long long)lay,
             (unsigned long long)arcs);
+    if (stats.known_listed && cfg.on_finding == MLF_FINDING_ABORT)
+        fprintf(stderr, "memlayout-fuzz: %s: %llu finding%s of %llu known bug%s (of %llu listed) passed over\n",
+                cfg.target, (unsigned long long)stats.known, stats.known == 1 ? "" : "s",
+                (unsigned long long)stats.known_bugs, stats.known_bugs == 1 ? "" : "s",
+                (unsigned long long)stats.known_listed);
 }
 
 void mlf_init(const char *target, int *argc, char ***argv)
@@ -107,8 +112,10 @@ void mlf_init(const char *target, int *argc, char ***argv)
         cfg.on_finding = MLF_FINDING_REPORT;
     else if (!strcmp(mode, "abort"))
         cfg.on_finding = MLF_FINDING_ABORT;
+    else if (!strcmp(mode, "list"))
+        cfg.on_finding = MLF_FINDING_LIST;
     else
-        mlf_harness_bug("MLF_ON_FINDING: expected abort, store or report", mode);
+        mlf_harness_bug("MLF_ON_FINDING: expected abort, store, report or list", mode);
     cfg.feedback = feedback_from(env("MLF_FEEDBACK", "layout"));
     long long cap = atoll(env("MLF_MAX_BYTES", "0"));
     cfg.lim.max_bytes = cap > 0 ? (uint64_t)cap : MLF_FUZZ_MAX_DATA;
@@ -216,6 +223,16 @@ bool mlf_hset_add(mlf_hset *s, uint64_t h)
             return true;
     s->v[i] = h;
     s->n++;
+    return false;
+}
+
+bool mlf_hset_has(const mlf_hset *s, uint64_t h)
+{
+    if (!s->cap)
+        return false;
+    for (size_t i = h & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+        if (s->v[i] == h)
+            return true;
     return false;
 }
 

@@ -29,7 +29,8 @@
 typedef enum {
     MLF_FINDING_ABORT,   /* print the signature, write the case next to the crash file, abort() */
     MLF_FINDING_STORE,   /* record it in the finding store (MLF_FINDINGS) and go on */
-    MLF_FINDING_REPORT   /* only remember it in mlf_last() (the corpus replay) */
+    MLF_FINDING_REPORT,  /* only remember it in mlf_last() (the corpus replay) */
+    MLF_FINDING_LIST     /* print each defect's bug id, severity and class on stdout, go on (fuzz/known.sh) */
 } mlf_on_finding;
 
 /* Which feedback reaches the engine (MLF_FEEDBACK). */
@@ -83,6 +84,9 @@ typedef struct {
     uint64_t classes;          /* signature classes first seen by this process */
     uint64_t stored;           /* raw findings written (a class with a new set of op kinds) */
     uint64_t minimized;
+    uint64_t known;            /* findings showing known bugs only (MLF_KNOWN), not aborted on */
+    uint64_t known_bugs;       /* distinct known bugs those showed */
+    uint64_t known_listed;     /* ids in the known list; 0: none loaded */
     double start;
 } mlf_stats;
 mlf_stats *mlf_stats_get(void);
@@ -105,6 +109,8 @@ typedef struct {
 } mlf_hset;
 /* Adds h (non-zero); true when it was there already. */
 bool mlf_hset_add(mlf_hset *s, uint64_t h);
+/* Whether h is in the set. */
+bool mlf_hset_has(const mlf_hset *s, uint64_t h);
 
 /* SHA-1 of data as 40 hex digits: libFuzzer names crash files crash-<sha1>. */
 void mlf_sha1_hex(const uint8_t *data, size_t size, char out[41]);
@@ -138,6 +144,20 @@ const mlf_outcome *mlf_last(void);
  * signature of the result (signature.h: class | structure). False when c
  * does not fail. */
 bool mlf_minimize(ml_case *c, int max_tries, char *sig, size_t siglen);
+
+/* ---- crash.c: the frames a finding aborts through, known bugs ------------- */
+
+/* Aborts through three frames that name the bug: mlf_finding_<aspect>, then
+ * one chosen by the first hex digit of its id, then one by the second (the
+ * crash state ClusterFuzz groups crashes by). */
+void mlf_crash_bug(const char *aspect, const char *id) __attribute__((noreturn));
+/* Whether a bug id (ml_sig_id, 8 hex digits) is in the known list: MLF_KNOWN
+ * (a file of ids, one a line, or a JSON list; "" or "none": no list), else
+ * memlayout_known.txt beside the binary. Loaded once; a malformed list is a
+ * harness error. */
+bool mlf_known(const char *id);
+/* Ids in the known list (loads it). */
+size_t mlf_known_count(void);
 
 /* ---- mutate.c: structure-aware mutation (libFuzzer and AFL++) ------------ */
 

@@ -9,6 +9,7 @@
 #   make corpus-min    distil the session's corpus (libFuzzer -merge, or afl-cmin with ENGINE=afl)
 #   make fuzz-bench    fuzz/bench.sh: exec rate against `memlayout run`, feedback on/off
 #   make fuzz-replay   the corpus through the target bodies, no fuzzer (also part of `make test`)
+#   make fuzz-known    regenerate fuzz/known-bugs.txt, the known bugs (fuzz/known.sh)
 #
 # Variables: FUZZ_TARGET (case_json, case_bytes, case_parse), FUZZ_TIME (seconds),
 # JOBS, FEEDBACK (none, layout, python, all), STOP=1 (stop at the first finding),
@@ -37,11 +38,13 @@ MLF_TARGETS  := case_json case_bytes case_parse
 # The harness library (harness/lib/); the archive gives each target only the
 # modules it calls. The CLI and the report stay out of the fuzz builds.
 MLF_LIB_SRC  := $(wildcard harness/lib/*.c)
-MLF_HDRS     := $(wildcard harness/lib/*.h) fuzz/fuzz.h
+# fuzz/lsan.supp as a C string (lsan_supp.h), compiled into the Python targets.
+MLF_GEN      := build/gen
+MLF_HDRS     := $(wildcard harness/lib/*.h) fuzz/fuzz.h $(MLF_GEN)/lsan_supp.h
 MLF_CORE     := fuzz mutate feedback
-MLF_PYSIDE   := run pytrace
+MLF_PYSIDE   := run pytrace crash lsan
 MLF_CFLAGS    = -O1 -g -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
-                -Iharness/lib $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
+                -Iharness/lib -I$(MLF_GEN) $(CJSON_CFLAGS) $(PY_CFLAGS) $(ML_DEFS)
 MLF_ASAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
 FUZZ_DIR      := build/fuzz
@@ -52,6 +55,10 @@ FUZZ_BIN_DIR  := $(FUZZ_ASAN_DIR)
 else
 FUZZ_BIN_DIR  := $(FUZZ_DIR)
 endif
+
+$(MLF_GEN)/lsan_supp.h: fuzz/lsan.supp
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' $< >$@.tmp && mv $@.tmp $@
 
 # mlf_variant DIR CC CFLAGS ENGINE-DEFINE LINK-FLAGS DRIVER-OBJ PYTHON-LIBS
 define mlf_variant
@@ -91,12 +98,12 @@ $(FUZZ_AFL_DIR)/mlf_mutator.so: $(MLF_MUT_SRC) $(MLF_HDRS)
 MLF_REPLAY_SRC := fuzz/replay.c $(MLF_TARGETS:%=fuzz/%.c) $(MLF_CORE:%=fuzz/%.c) $(MLF_PYSIDE:%=fuzz/%.c)
 $(BUILD)/tests/test_fuzz_replay: $(MLF_REPLAY_SRC) $(MLF_HDRS) $(BUILD)/libmemlayout.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LIB_INC) -DMLF_REPLAY -DMLF_LSAN_SUPP='"$(abspath fuzz/lsan.supp)"' $(LDFLAGS) \
+	$(CC) $(CFLAGS) $(LIB_INC) -I$(MLF_GEN) -DMLF_REPLAY $(LDFLAGS) \
 	    -o $@ $(MLF_REPLAY_SRC) $(BUILD)/libmemlayout.a $(LDLIBS)
 all: $(BUILD)/tests/test_fuzz_replay
 
 .PHONY: fuzz fuzz-afl fuzz-build fuzz-build-asan fuzz-build-afl fuzz-smoke fuzz-findings \
-        corpus-min fuzz-bench fuzz-replay fuzz-clean
+        corpus-min fuzz-bench fuzz-replay fuzz-known fuzz-clean
 
 fuzz-build: $(MLF_TARGETS:%=$(FUZZ_DIR)/%)
 fuzz-build-asan: $(MLF_TARGETS:%=$(FUZZ_ASAN_DIR)/%)
@@ -126,6 +133,11 @@ fuzz-smoke: fuzz-build
 
 fuzz-bench: $(FUZZ_DIR)/case_json $(FUZZ_DIR)/case_bytes $(BUILD)/memlayout
 	BIN=$(FUZZ_DIR) BUILD=$(BUILD) sh fuzz/bench.sh
+
+# The known bugs the targets in an OSS-Fuzz $OUT pass over (fuzz/known.sh).
+fuzz-known: $(FUZZ_BIN_DIR)/case_json
+	sh fuzz/known.sh $< >fuzz/known-bugs.txt.tmp && mv fuzz/known-bugs.txt.tmp fuzz/known-bugs.txt
+	@grep -vc '^#' fuzz/known-bugs.txt | sed 's|$$| known bugs in fuzz/known-bugs.txt|'
 
 fuzz-replay: $(BUILD)/tests/test_fuzz_replay
 	$(BUILD)/tests/test_fuzz_replay

@@ -14,15 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef MLF_LSAN_SUPP
-/* CPython's and NumPy's process-lifetime allocations (fuzz/lsan.supp). */
-const char *__lsan_default_options(void);
-const char *__lsan_default_options(void)
-{
-    return "suppressions=" MLF_LSAN_SUPP ":print_suppressions=0";
-}
-#endif
-
 static int passed, failed;
 static cJSON *baseline;    /* this environment's expected verdicts, by file name */
 

@@ -29,6 +29,7 @@
 #define MIN_SECONDS 10.0        /* and wall-clock, per finding */
 
 static char *tmpdir;
+static const ml_sig *min_target;   /* the defect a minimization keeps; NULL: the most severe */
 static char *versions;   /* the runner's versions JSON */
 static pid_t tmpdir_owner;
 static mlf_outcome out;
@@ -70,6 +71,9 @@ void mlf_python_init(void)
     if (done)
         return;
     done = true;
+    /* The known list first: a bad one fails at start, before a temp dir exists. */
+    if (mlf_cfg()->on_finding == MLF_FINDING_ABORT && !mlf_cfg()->minimize_store)
+        mlf_known_count();
     /* One BLAS thread: nothing here multiplies matrices, and a fork server
      * must not fork a process with threads in it. */
     setenv("OPENBLAS_NUM_THREADS", "1", 0);
@@ -91,13 +95,14 @@ void mlf_python_init(void)
         const char *jl = cJSON_GetStringValue(cJSON_GetObjectItem(v, "joblib"));
         fprintf(stderr, "memlayout-fuzz: %s: Python %s, NumPy %s, joblib %s, on finding: %s, feedback:%s%s\n",
                 mlf_cfg()->target, py ? py : "?", np ? np : "?", jl ? jl : "?",
-                (const char *[]){"abort", "store", "report"}[mlf_cfg()->on_finding],
+                (const char *[]){"abort", "store", "report", "list"}[mlf_cfg()->on_finding],
                 mlf_cfg()->feedback & MLF_FB_LAYOUT ? " layout" : "",
                 mlf_cfg()->feedback & MLF_FB_PYTHON ? " python" : (mlf_cfg()->feedback ? "" : " none"));
         cJSON_Delete(v);
     }
     if (mlf_cfg()->minimize_store)
         exit(mlf_store_minimize(mlf_cfg()->minimize_time));
+
 }
 
 const char *mlf_versions(void)
@@ -197,6 +202,7 @@ bool mlf_minimize(ml_case *c, int max_tries, char *sig, size_t siglen)
     o.max_seconds = MIN_SECONDS;
     o.lim = mlf_cfg()->lim;
     o.keep_transport = true;
+    o.target = min_target;
     bool ok = ml_minimize_with(judge_in_process, NULL, c, &o, &m, &st, err, sizeof err);
     if (ok)
         *c = m;
@@ -560,11 +566,15 @@ int mlf_store_minimize(double budget)
 }
 
 /* abort(): the engine keeps the input as crash-<sha1>; the canonical case
- * (and its minimized form) lands beside it. */
-static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *input, size_t size)
+ * (and its minimized form, which keeps the bug) lands beside it. One line
+ * names the bug, then the abort goes through frames that name it too
+ * (crash.c), so that each bug is one crash state. */
+static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *input, size_t size,
+                     const ml_sig *bug)
 {
     mlf_config *cfg = mlf_cfg();
-    char sha[41], path[PATH_MAX + 64], sig[512];
+    char sha[41], path[PATH_MAX + 64], min_path[PATH_MAX + 64], sig[512], id[9];
+    ml_sig_id(bug, false, id);
     mlf_sha1_hex(input ? input : (const uint8_t *)"", input ? size : 0, sha);
     char *json = ml_case_write(&out.c);
     snprintf(path, sizeof path, "%scrash-%s.json", cfg->artifact_prefix, sha);
@@ -573,19 +583,52 @@ static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *inp
     free(json);
     static ml_case m;
     m = *run;
-    minimize(&m, sig, sizeof sig);
+    min_target = bug;
+    mlf_minimize(&m, cfg->minimize ? MIN_BUDGET : 1, NULL, 0);
+    min_target = NULL;
+    mlf_stats_get()->minimized++;
+    ml_sig s = *bug;
+    if (ml_sig_shows(&out.c, &out.r, &out.v, bug))
+        ml_sig_structure(&out.c, s.structure, sizeof s.structure);
+    ml_sig_str(&s, sig, sizeof sig);
     json = ml_case_write(&out.c);
-    snprintf(path, sizeof path, "%scrash-%s.min.json", cfg->artifact_prefix, sha);
+    snprintf(min_path, sizeof min_path, "%scrash-%s.min.json", cfg->artifact_prefix, sha);
     if (json)
-        write_text(path, json);
+        write_text(min_path, json);
     free(json);
     char name[160];
+    memcpy(out.class_id, id, sizeof id);
     if (cfg->findings_set && store_dirs())
         store_write(sig, orig, "abort", name, sizeof name);
-    fprintf(stderr, "memlayout-fuzz: FINDING %s (case: %scrash-%s.json)\n", sig, cfg->artifact_prefix, sha);
+    fprintf(stderr, "memlayout-fuzz: FINDING %s %s %s\n", id, ml_severity_name(bug->severity), sig);
+    fprintf(stderr, "memlayout-fuzz: case %s, minimized %s\n", path, min_path);
     fflush(stderr);
     drop_tmpdir();   /* abort() skips atexit */
-    abort();
+    mlf_crash_bug(bug->aspect, id);
+}
+
+/* The most severe defect of the finding in out whose bug is not known
+ * (MLF_KNOWN); false when every defect is a known bug. */
+static bool new_bug(ml_sig *bug)
+{
+    static mlf_hset seen_known;
+    ml_sig all[ML_SIG_MAX];
+    char id[9];
+    int n = ml_sig_all(&out.c, &out.r, &out.v, all);
+    if (!n) {   /* a verdict no aspect covers: new by definition */
+        ml_sig_from(&out.c, &out.r, &out.v, bug);
+        return true;
+    }
+    for (int i = 0; i < n; i++)
+        if (!mlf_known(ml_sig_id(&all[i], false, id))) {
+            *bug = all[i];
+            return true;
+        }
+    mlf_stats_get()->known++;
+    for (int i = 0; i < n; i++)
+        if (!mlf_hset_add(&seen_known, 0x100000000ull | strtoul(ml_sig_id(&all[i], false, id), NULL, 16)))
+            mlf_stats_get()->known_bugs++;
+    return false;
 }
 
 const mlf_outcome *mlf_run(const ml_case *c, const uint8_t *input, size_t size)
@@ -598,12 +641,28 @@ const mlf_outcome *mlf_run(const ml_case *c, const uint8_t *input, size_t size)
     if (!out.finding || cfg->on_finding == MLF_FINDING_REPORT)
         return &out;
     mlf_stats_get()->findings++;
+    if (cfg->on_finding == MLF_FINDING_LIST) {
+        ml_sig all[ML_SIG_MAX];
+        char id[9], text[512];
+        int n = ml_sig_all(&out.c, &out.r, &out.v, all);
+        for (int i = 0; i < n; i++)
+            printf("memlayout-fuzz: BUG %s %s %s\n", ml_sig_id(&all[i], false, id),
+                   ml_severity_name(all[i].severity), ml_sig_str(&all[i], text, sizeof text));
+        fflush(stdout);
+        return &out;
+    }
     static ml_case run, orig;
     run = orig = out.c;
     orig.transport = out.asked;
     if (cfg->on_finding == MLF_FINDING_ABORT) {
-        mlf_feedback_suspend(true);
-        abort_on(&run, &orig, input, size);
+        static ml_sig bug;
+        if (new_bug(&bug)) {
+            mlf_feedback_suspend(true);
+            abort_on(&run, &orig, input, size, &bug);
+        }
+        /* a known bug: counted, and stored where a store was asked for */
+        if (!cfg->findings_set)
+            return &out;
     }
     /* store: the outcome the caller sees stays the input's own */
     static mlf_outcome keep;

@@ -44,6 +44,33 @@ if [ "$STOP" = 1 ]; then export MLF_ON_FINDING=abort; else export MLF_ON_FINDING
 # CPython and NumPy keep allocations for the life of the process (fuzz/lsan.supp).
 export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
+# afl_progress SECONDS LAST-EXECS: "<execs> <progress line>". AFL++ 4.04c
+# writes fuzzer_stats once a minute and plot_data only after the first
+# minute, so the live numbers come from elsewhere: inputs run from the
+# counter the targets keep (MLF_AFL_EXECS, fuzz/afl_main.c), paths from the
+# queues, crashes from the crash dirs, findings and distinct bugs (class ids)
+# from the finding store's log; stability is AFL++'s last figure.
+afl_progress() {
+    execs=0
+    for f in "$work"/afl-*.execs; do
+        [ -s "$f" ] && execs=$((execs + $(od -An -t u8 -N 8 "$f" | tr -d ' ')))
+    done
+    paths=0
+    for q in "$work"/sync/*/queue; do
+        n=$(find "$q" -maxdepth 1 -name 'id:*' 2>/dev/null | wc -l)
+        [ "$n" -gt "$paths" ] && paths=$n
+    done
+    crashes=$(find "$work"/sync/*/crashes -maxdepth 1 -name 'id:*' 2>/dev/null | wc -l)
+    stab=$(sed -n 's/^stability *: *//p' "$work/sync/main/fuzzer_stats" 2>/dev/null)
+    cat "$MLF_FINDINGS/log.tsv" 2>/dev/null | awk -F'\t' -v t="$1" -v last="$2" -v every="$every" -v target="$target" -v execs="$execs" \
+        -v paths="$paths" -v crashes="$crashes" -v stab="${stab:-?}" '
+        $5 == "raw" { raw++; if (!($8 in bug)) { bug[$8] = 1; bugs++ } }
+        END {
+            printf "%d memlayout-fuzz: afl %s: %d s, %d execs (%.0f/s), stability %s, paths %d, %d findings stored, %d distinct bugs, %d crashes\n",
+                   execs, target, t, execs, (execs - last) / every, stab, paths, raw, bugs, crashes
+        }'
+}
+
 dict=$root/fuzz/case.dict
 case $target in
 case_bytes) maxlen=1024 ;;
@@ -89,13 +116,30 @@ else
     fi
     pids=
     i=1
+    rm -f "$work"/afl-*.execs
     while [ "$i" -lt "$JOBS" ]; do
-        afl-fuzz "$@" -S "s$i" -- "$BIN/$target" >"$work/afl-s$i.log" 2>&1 &
+        MLF_AFL_EXECS="$work/afl-s$i.execs" afl-fuzz "$@" -S "s$i" -- "$BIN/$target" >"$work/afl-s$i.log" 2>&1 &
         pids="$pids $!"
         i=$((i + 1))
     done
-    trap 'for p in $pids; do kill "$p" 2>/dev/null; done' INT TERM
-    afl-fuzz "$@" -M main -- "$BIN/$target" >"$work/afl-main.log" 2>&1 || rc=$?
+    MLF_AFL_EXECS="$work/afl-main.execs" afl-fuzz "$@" -M main -- "$BIN/$target" >"$work/afl-main.log" 2>&1 &
+    main=$!
+    trap 'for p in $main $pids; do kill "$p" 2>/dev/null; done' INT TERM
+    # AFL_NO_UI keeps afl-fuzz quiet (its log is afl-main.log): one line
+    # every MLF_PROGRESS seconds (default 60, 0 none) says how it goes, from
+    # the instances' fuzzer_stats and the finding store's log.
+    every=$(awk -v p="${MLF_PROGRESS:-60}" 'BEGIN { p += 0; print (p > 0 && p < 1) ? 1 : int(p + 0.5) }')
+    t=0
+    last_execs=0
+    while kill -0 "$main" 2>/dev/null; do
+        sleep 1
+        t=$((t + 1))
+        [ "$every" -gt 0 ] && [ $((t % every)) = 0 ] && kill -0 "$main" 2>/dev/null || continue
+        line=$(afl_progress "$t" "$last_execs") || continue
+        last_execs=${line%% *}
+        echo "${line#* }"
+    done
+    wait "$main" || rc=$?
     for p in $pids; do wait "$p" || true; done
     for s in "$work"/sync/*/fuzzer_stats; do
         [ -e "$s" ] || continue

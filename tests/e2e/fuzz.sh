@@ -5,6 +5,7 @@
 # fuzzing going instead.
 . tests/e2e/lib.sh
 OUT="$work/out"
+root=$PWD
 san="-O1 -fno-omit-frame-pointer -gline-tables-only -fsanitize=address -fsanitize-address-use-after-scope -fsanitize=fuzzer-no-link"
 mkdir -p "$work/build"
 CC=clang CXX=clang++ CFLAGS="$san" CXXFLAGS="$san" LIB_FUZZING_ENGINE=-fsanitize=fuzzer \
@@ -26,7 +27,7 @@ done
 check build_sh_should_ship_the_runner test -f "$OUT/memlayout_python/memlayout_runner.py"
 check case_parse_should_not_need_python sh -c "! ldd '$OUT/case_parse' | grep -q libpython"
 
-export LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0"
+# No LSAN_OPTIONS: the targets carry fuzz/lsan.supp compiled in.
 mkdir -p "$work/seeds" "$work/corpus" "$work/art"
 (cd "$work/seeds" && unzip -q "$OUT/case_json_seed_corpus.zip")
 
@@ -97,14 +98,170 @@ check the_session_summary_triage_and_report_should_count_the_same_bugs \
 [ "$bugs_summary" = "$bugs_triage" ] && [ "$bugs_triage" = "$bugs_report" ] ||
     echo "bugs: summary $bugs_summary, triage $bugs_triage, report $bugs_report" >&2
 
-"$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
+MLF_KNOWN=none "$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1
 check case_json_should_abort_on_a_finding test $? != 0
 check the_abort_should_print_a_one_line_signature \
-    grep -q '^memlayout-fuzz: FINDING share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous' "$work/abort.log"
+    grep -q '^memlayout-fuzz: FINDING 5ac3df85 corrupt share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous | raw 1d r <f8: reshape(C,2d)$' "$work/abort.log"
 sha=$(sha1sum "$work/seeds/public-example-reshape-5x3-reduce.json" | cut -d' ' -f1)
 check the_canonical_case_should_land_next_to_the_crash_file \
     grep -q '"transport":"reduce"' "$work/art/crash-$sha.json"
 check its_minimized_case_should_land_there_too test -s "$work/art/crash-$sha.min.json"
+
+# One crash state per bug: ClusterFuzz groups crashes by their top three
+# frames, less the ones it ignores (abort, raise, libc, the sanitizer's and
+# libFuzzer's own). Those frames name the finding's bug: the same for two
+# findings of one bug, different for different bugs.
+if ! command -v llvm-symbolizer >/dev/null 2>&1; then
+    for s in /usr/lib/llvm-14/bin/llvm-symbolizer /usr/bin/llvm-symbolizer-14; do
+        [ -x "$s" ] && { ASAN_SYMBOLIZER_PATH=$s; export ASAN_SYMBOLIZER_PATH; break; }
+    done
+fi
+# crash_state LOG: the top three frames of the stack trace, as ClusterFuzz picks them.
+crash_state() {
+    sed -n 's/^ *#[0-9][0-9]* 0x[0-9a-f]* in \([^ ]*\).*/\1/p' "$1" |
+        grep -Ev '^(abort|raise|exit|pthread_kill|__pthread_kill|__GI_|__libc_|__sanitizer|fuzzer::|__asan|__ubsan|__interceptor_)' |
+        head -3 | tr '\n' ' '
+}
+abort_on() {   # abort_on NAME CASE [ENV...]: runs the ASan target on one case, keeps its log
+    name=$1 f=$2; shift 2
+    (cd "$work/art" && env -i PATH="$PATH" TMPDIR="$TMPDIR" ${ASAN_SYMBOLIZER_PATH:+ASAN_SYMBOLIZER_PATH=$ASAN_SYMBOLIZER_PATH} \
+        MLF_KNOWN=none "$@" "$OUT/case_json" "$f") >"$work/frames-$name.log" 2>&1
+}
+rc_dir=tests/findings/rootcause
+abort_on seed-reduce "$PWD/corpus/seed/public-example-reshape-5x3-reduce.json"
+abort_on seed-loky "$PWD/corpus/seed/public-example-reshape-5x3-loky.json"
+abort_on seed-mp "$PWD/corpus/seed/public-example-reshape-5x3-multiprocessing.json"
+# one finding of each of the six bugs of the root-cause set, two of order-1d
+for f in 000182-loky-fail-data-flags-strides 000121-reduce-fail-data-flags-strides \
+    000511-loky-fail-data-flags-strides 000043-loky-fail-backing-oob 002377-loky-fail-dtype \
+    000391-loky-error-rebuild 000099-loky-fail-writeable; do
+    abort_on "$f" "$PWD/$rc_dir/$f.json"
+done
+st() { crash_state "$work/frames-$1.log"; }
+check the_stack_should_be_symbolized grep -q ' in mlf_finding_order .*fuzz/crash.c' "$work/frames-seed-reduce.log"
+check the_crash_state_should_name_aspect_and_bug_id \
+    test "$(st seed-reduce)" = "mlf_bug_id_2nd_digit_a mlf_bug_id_1st_digit_5 mlf_finding_order "
+check findings_of_one_bug_should_share_their_top_frames \
+    test "$(st seed-reduce)" = "$(st seed-loky)" -a "$(st seed-loky)" = "$(st seed-mp)"
+check root_cause_findings_of_one_bug_should_share_their_top_frames \
+    test "$(st 000182-loky-fail-data-flags-strides)" = "$(st 000121-reduce-fail-data-flags-strides)" -a \
+    "$(st 000121-reduce-fail-data-flags-strides)" = "$(st seed-reduce)"
+states=$(for f in 000182-loky-fail-data-flags-strides 000511-loky-fail-data-flags-strides \
+    000043-loky-fail-backing-oob 002377-loky-fail-dtype 000391-loky-error-rebuild \
+    000099-loky-fail-writeable; do st "$f"; echo; done)
+check six_bugs_should_give_six_crash_states test "$(echo "$states" | grep -c mlf_finding_)" = 6 -a \
+    "$(echo "$states" | sort -u | grep -c mlf_finding_)" = 6
+[ "$(echo "$states" | sort -u | grep -c mlf_finding_)" = 6 ] || echo "$states" >&2
+# The FINDING line names the bug the frames name.
+finding_matches_frames() {
+    line=$(grep '^memlayout-fuzz: FINDING ' "$work/frames-$1.log")
+    id=$(echo "$line" | cut -d' ' -f3)
+    echo "$line" | grep -Eq '^memlayout-fuzz: FINDING [0-9a-f]{8} (corrupt|error|layout|representation) [a-z]+/[a-z]+ [a-z]+: ' &&
+        st "$1" | grep -q "^mlf_bug_id_2nd_digit_$(echo "$id" | cut -c2) mlf_bug_id_1st_digit_$(echo "$id" | cut -c1) mlf_finding_"
+}
+for f in 000511-loky-fail-data-flags-strides 000043-loky-fail-backing-oob 002377-loky-fail-dtype \
+    000391-loky-error-rebuild 000099-loky-fail-writeable; do
+    check "the_finding_line_of_${f}_should_name_the_bug_of_its_frames" finding_matches_frames "$f"
+done
+
+# Known bugs: findings of only known bugs are counted, not aborted on; the
+# list ships in $OUT beside the targets, which read it with no environment.
+check build_sh_should_ship_the_known_bugs test -s "$OUT/memlayout_known.txt"
+sh fuzz/known.sh "$OUT/case_json" >"$work/known.txt" 2>"$work/known.err"
+check the_committed_known_list_should_be_current diff "$work/known.txt" fuzz/known-bugs.txt
+check the_known_list_should_hold_the_regression_corpus_failures sh -c \
+    "grep -q '^5ac3df85	' '$work/known.txt' && grep -q '^0b74a295	' '$work/known.txt' && grep -q '^dd16e7ff	' '$work/known.txt'"
+pr_run() {   # pr_run NAME [ENV...]: a PR-mode run from the seeds, no environment but ENV
+    name=$1; shift
+    rm -rf "$work/pr-$name" && mkdir -p "$work/pr-$name/corpus"
+    (cd "$work/pr-$name" && env -i TMPDIR="$TMPDIR" "$@" "$OUT/case_json" -runs=200 corpus "$root/corpus/seed") \
+        >"$work/pr-$name.log" 2>&1
+}
+pr_run known
+rc=$?
+check a_pr_run_from_the_seeds_should_pass_over_known_bugs test $rc = 0
+[ $rc = 0 ] || tail -20 "$work/pr-known.log" >&2
+check and_count_them grep -Eq '^memlayout-fuzz: case_json: [1-9][0-9]* findings? of [1-9] known bugs? \(of [0-9]+ listed\) passed over' "$work/pr-known.log"
+check and_store_nothing_without_a_store test ! -e "$work/pr-known/findings"
+pr_run none MLF_KNOWN=none
+check without_the_known_list_it_should_abort test $? != 0
+check with_a_finding_line grep -q '^memlayout-fuzz: FINDING [0-9a-f]\{8\} ' "$work/pr-none.log"
+pr_run store MLF_FINDINGS="$work/pr-store/findings"
+check a_pr_run_with_a_store_should_pass_too test $? = 0
+check and_store_the_known_findings grep -q '	raw	' "$work/pr-store/findings/log.tsv"
+# MLF_KNOWN as a JSON list: a finding with a known and a new defect aborts
+# through the new one (order-1d known, writeable not).
+printf '["5ac3df85"]\n' >"$work/known.json"
+abort_on two-defects "$PWD/$rc_dir/006305-loky-fail-data-flags-strides-writeable.json" MLF_KNOWN="$work/known.json"
+check a_new_defect_beside_a_known_one_should_abort_through_the_new_one \
+    test "$(st two-defects)" = "$(st 000099-loky-fail-writeable)"
+abort_on seed-known "$PWD/corpus/seed/public-example-reshape-5x3-reduce.json" MLF_KNOWN="$work/known.json"
+check a_finding_of_a_json_listed_bug_should_not_abort test $? = 0
+printf '5ac3df85\nnot-an-id\n' >"$work/bad-known.txt"
+abort_on bad-known "$PWD/corpus/seed/control-backing-shape-5x3-loky.json" MLF_KNOWN="$work/bad-known.txt"
+check a_malformed_known_list_should_fail_at_start grep -q 'HARNESS BUG: MLF_KNOWN: .*bad-known.txt:2: expected a bug id' \
+    "$work/frames-bad-known.log"
+
+# LeakSanitizer clean with no environment at all: fuzz/lsan.supp is compiled in.
+for t in case_json case_bytes; do
+    rm -rf "$work/bare" && mkdir -p "$work/bare/corpus"
+    (cd "$work/bare" && env -i "$OUT/$t" -runs=100 corpus "$root/corpus/seed") >"$work/bare-$t.log" 2>&1
+    rc=$?
+    check "a_bare_${t}_run_should_end_clean_under_lsan" test $rc = 0
+    check "a_bare_${t}_run_should_report_no_leak" sh -c "! grep -q 'LeakSanitizer' '$work/bare-$t.log'"
+    [ $rc = 0 ] || tail -20 "$work/bare-$t.log" >&2
+done
+
+# corpus-min (libFuzzer): counts inputs, not ls's folder headers.
+mkdir -p "$work/cm/case_json/corpus"
+cp "$root"/corpus/seed/control-*.json "$work/cm/case_json/corpus/"
+ncorpus=$(ls "$work/cm/case_json/corpus" | wc -l)
+nseeds=$(ls "$root/corpus/seed" | wc -l)
+FUZZ_WORK="$work/cm" SEEDS="$root/corpus/seed" BIN="$OUT" sh fuzz/corpus-min.sh libfuzzer case_json >"$work/cm.log" 2>&1
+check corpus_min_should_succeed test $? = 0
+check corpus_min_should_count_the_inputs grep -q "^corpus-min: case_json (libfuzzer): $((ncorpus + nseeds)) inputs -> [1-9][0-9]* in " "$work/cm.log"
+
+# AFL++: a session says how it goes every MLF_PROGRESS seconds, and
+# corpus-min works on its queues from a work dir under /tmp.
+if command -v afl-fuzz >/dev/null 2>&1 && command -v afl-clang-fast >/dev/null 2>&1; then
+    make -s fuzz-build-afl >"$work/afl-build.log" 2>&1
+    check the_afl_build_should_succeed test $? = 0
+    FUZZ_TIME=6 MIN_TIME=0 MLF_PROGRESS=2 FUZZ_WORK="$work/afl" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl ML="$ML" \
+        sh fuzz/session.sh afl case_json >"$work/afl.log" 2>&1
+    rc=$?
+    check an_afl_session_should_exit_0 test $rc = 0
+    [ $rc = 0 ] || tail -20 "$work/afl.log" >&2
+    pat='^memlayout-fuzz: afl case_json: [0-9]+ s, [0-9]+ execs \([0-9]+/s\), stability [0-9.]+%, paths [0-9]+, [0-9]+ findings stored, [0-9]+ distinct bugs, [0-9]+ crashes$'
+    check an_afl_session_should_print_progress_lines test "$(grep -Ec "$pat" "$work/afl.log")" -ge 2
+    check with_inputs_run_and_paths_found \
+        grep -Eq '^memlayout-fuzz: afl case_json: [0-9]+ s, [1-9][0-9]* execs \([1-9][0-9]*/s\), .*paths [1-9]' "$work/afl.log"
+    check and_the_bugs_the_store_holds sh -c "grep '^memlayout-fuzz: afl case_json' '$work/afl.log' | tail -1 |
+        grep -q \", \$(cut -f8 '$work/afl/afl/case_json/findings/log.tsv' | sort -u | grep -c .) distinct bugs\""
+    MLF_PROGRESS=0 FUZZ_TIME=2 MIN_TIME=0 FUZZ_WORK="$work/afl0" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl ML="$ML" \
+        sh fuzz/session.sh afl case_json >"$work/afl0.log" 2>&1
+    check mlf_progress_0_should_silence_them sh -c "! grep -q '^memlayout-fuzz: afl ' '$work/afl0.log'"
+    nq=$(find "$work"/afl/afl/case_json/sync/*/queue -maxdepth 1 -type f -name 'id:*' | wc -l)
+    FUZZ_WORK="$work/afl" SEEDS="$root/corpus/seed" BIN=build/fuzz-afl sh fuzz/corpus-min.sh afl case_json >"$work/cmin.log" 2>&1
+    rc=$?
+    check afl_corpus_min_should_work_in_tmp test $rc = 0
+    [ $rc = 0 ] || cat "$work/cmin.log" >&2
+    check afl_corpus_min_should_count_the_inputs \
+        grep -q "^corpus-min: case_json (afl): $((nq + nseeds)) inputs -> [1-9][0-9]* in " "$work/cmin.log"
+else
+    echo "e2e-fuzz: AFL++ not installed: the AFL++ session tests are skipped" >&2
+fi
+
+# The ClusterFuzzLite workflows use only the inputs ClusterFuzzLite documents,
+# keep the corpus in one storage repo and upload their SARIF; a broken copy fails.
+"$PY" ci/github/check_workflow.py --cflite >"$work/cflite.log" 2>&1
+check the_cflite_workflows_should_pass_their_check test $? = 0
+grep FAIL "$work/cflite.log" >&2
+mkdir -p "$work/cflite"
+cp ci/cflite/*.yml "$work/cflite/"
+sed -i 's/fuzz-seconds: 300/fuzz-time: 300/' "$work/cflite/cflite_pr.yml"
+"$PY" ci/github/check_workflow.py --cflite "$work/cflite" >"$work/cflite-bad.log" 2>&1
+check an_undocumented_input_should_fail_the_check grep -q '^FAIL cflite_pr_PR_run_inputs_should_be_documented' \
+    "$work/cflite-bad.log"
 check fuzzing_should_leave_no_temp_files tmp_empty
 finish e2e-fuzz
