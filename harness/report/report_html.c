@@ -972,7 +972,7 @@ static void section_findings(ml_html *h, ml_report *r)
                        "defects counts toward both), most harmful first, then most cases. Each shows the "
                        "observation of its smallest recorded case, and its minimized case when triage "
                        "minimized it.</p>",
-                    (unsigned long long)(r->nfindings ? r->nfindings : 0), r->ngroups);
+                    (unsigned long long)r->failing, r->ngroups);
     else if (r->ngroups)
         ml_html_fmt(h, "<p class=\"note\">No finding files were found next to the results: the %d groups below "
                        "come from results.jsonl alone (transport, verdict, layout), without cases or "
@@ -1782,8 +1782,7 @@ char *ml_report_html(ml_report *r, size_t *len)
     ml_html_raw(&h, "</div></header><nav><a href=\"#overview\">Run</a><a href=\"#findings-section\">Bugs</a>"
                     "<a href=\"#matrix-section\">Verdict matrix</a><a href=\"#coverage\">Coverage</a>"
                     "<a href=\"#charts\">Over time</a><a href=\"#regression\">Regressions</a></nav><main>");
-    if (r->triage)
-        ml_rp_apply_triage(r);
+    ml_rp_apply_triage(r);
     section_header(&h, r);
     section_findings(&h, r);
     section_matrix(&h, r);
