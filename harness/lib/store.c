@@ -261,22 +261,23 @@ static bool inspect(int dfd, const char *dir, bool force, bool *ours, bool *empt
     return ok;
 }
 
-/* Takes the lock: false (*busy when another memlayout holds it). */
-static bool take_lock(ml_store *s, bool create, bool *busy, char *err, size_t errlen)
+/* Takes the lock: ML_STORE_BUSY when another memlayout holds it. Without
+ * create, no lock file yet is fine (made once the directory is known to
+ * be ours). */
+static ml_store_status take_lock(ml_store *s, bool create, char *err, size_t errlen)
 {
-    *busy = false;
     int fd = openat(s->dfd, ML_STORE_LOCK, O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
     if (fd < 0) {
         if (!create && errno == ENOENT)
-            return true;   /* none yet: made once the directory is known to be ours */
+            return ML_STORE_OK;
         snprintf(err, errlen, "%s/%s: cannot open: %s", s->dir, ML_STORE_LOCK, strerror(errno));
-        return false;
+        return errno == ELOOP ? ML_STORE_REFUSED : ML_STORE_IO;   /* a link there */
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
         snprintf(err, errlen, "%s/%s is not a lock file of this user's memlayout", s->dir, ML_STORE_LOCK);
         close(fd);
-        return false;
+        return ML_STORE_REFUSED;
     }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
@@ -284,14 +285,13 @@ static bool take_lock(ml_store *s, bool create, bool *busy, char *err, size_t er
         ssize_t n = e == EWOULDBLOCK ? pread(fd, who, sizeof who - 1, 0) : -1;
         who[n > 0 ? n : 0] = 0;
         who[strcspn(who, "\n")] = 0;
-        *busy = e == EWOULDBLOCK;
-        if (*busy)
+        if (e == EWOULDBLOCK)
             snprintf(err, errlen, "%s is in use by another memlayout%s%s%s: one run at a time per directory",
                      s->dir, who[0] ? " (" : "", who, who[0] ? ")" : "");
         else
             snprintf(err, errlen, "%s/%s: cannot lock: %s", s->dir, ML_STORE_LOCK, strerror(e));
         close(fd);
-        return false;
+        return e == EWOULDBLOCK ? ML_STORE_BUSY : ML_STORE_IO;
     }
     char rec[64];
     int len = snprintf(rec, sizeof rec, "pid %ld\n", (long)getpid());
@@ -301,7 +301,7 @@ static bool take_lock(ml_store *s, bool create, bool *busy, char *err, size_t er
     if (s->lock_fd >= 0)
         close(s->lock_fd);
     s->lock_fd = fd;
-    return true;
+    return ML_STORE_OK;
 }
 
 ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status *st, char *err, size_t errlen)
@@ -317,7 +317,7 @@ ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status
     }
     if (o)
         s->o = *o;
-    bool refused, busy, ours, empty;
+    bool refused, ours, empty;
     s->dfd = open_dir_safely(dir, &refused, err, errlen);
     if (s->dfd < 0) {
         *st = refused ? ML_STORE_REFUSED : ML_STORE_IO;
@@ -325,8 +325,7 @@ ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status
         return NULL;
     }
     /* A lock file there: another run may hold it, say so first. */
-    if (!take_lock(s, false, &busy, err, errlen)) {
-        *st = busy ? ML_STORE_BUSY : ML_STORE_IO;
+    if ((*st = take_lock(s, false, err, errlen)) != ML_STORE_OK) {
         ml_store_close(s);
         return NULL;
     }
@@ -342,8 +341,7 @@ ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status
         ml_store_close(s);
         return NULL;
     }
-    if (s->lock_fd < 0 && !take_lock(s, true, &busy, err, errlen)) {
-        *st = busy ? ML_STORE_BUSY : ML_STORE_IO;
+    if (s->lock_fd < 0 && (*st = take_lock(s, true, err, errlen)) != ML_STORE_OK) {
         ml_store_close(s);
         return NULL;
     }

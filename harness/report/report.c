@@ -26,11 +26,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The verdict kinds are ml_vkind's (oracle.h: its name table), and "other". */
+/* The verdict kinds are ml_vkind's (oracle.h has their one name table), and "other". */
 _Static_assert((int)ML_RP_K_PASS == (int)ML_V_PASS && (int)ML_RP_K_FAIL == (int)ML_V_FAIL &&
                    (int)ML_RP_K_ERROR == (int)ML_V_ERROR && (int)ML_RP_K_INVALID == (int)ML_V_INVALID,
                "report kinds follow ml_vkind");
-const char *const ml_rp_kind_names[ML_RP_NK] = {"pass", "fail", "error", "invalid", "other"};
+
+const char *ml_rp_kind_name(int k)
+{
+    return k >= ML_RP_K_PASS && k <= ML_RP_K_INVALID ? ml_vkind_name((ml_vkind)k) : "other";
+}
 const char *const ml_rp_reg_names[ML_RP_NR] = {"new failures", "changed failures", "fixed (XPASS)", "invalid",
                                                 "expected failures", "pass as expected"};
 

@@ -184,7 +184,7 @@ static void kind_bar(ml_html *h, const uint64_t n[ML_RP_NK])
     ml_html_raw(h, "<div class=\"sb\">");
     for (int k = 0; k < ML_RP_K_OTHER && total; k++)
         if (n[k])
-            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", ml_rp_kind_names[k], 100.0 * n[k] / total);
+            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", ml_rp_kind_name(k), 100.0 * n[k] / total);
     ml_html_raw(h, "</div>");
 }
 
@@ -335,7 +335,7 @@ static void section_header(ml_html *h, ml_report *r)
             uint64_t n[ML_RP_NK] = {0}, tot = 0;
             double d;
             for (int k = 0; k < ML_RP_K_OTHER; k++)
-                if (ml_rp_jnum(t, ml_rp_kind_names[k], &d) && d >= 0)
+                if (ml_rp_jnum(t, ml_rp_kind_name(k), &d) && d >= 0)
                     tot += n[k] = (uint64_t)d;
             ml_html_raw(h, "<tr><td>");
             ml_html_text(h, t->string);

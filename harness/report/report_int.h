@@ -35,7 +35,7 @@
 #define ML_RP_MAX_LINE (1u << 20)
 
 enum { ML_RP_K_PASS, ML_RP_K_FAIL, ML_RP_K_ERROR, ML_RP_K_INVALID, ML_RP_K_OTHER, ML_RP_NK };
-extern const char *const ml_rp_kind_names[ML_RP_NK];   /* "pass", ... "other" */
+const char *ml_rp_kind_name(int k);   /* "pass", "fail", "error", "invalid" (ml_vkind_name), "other" */
 
 /* How a verdict reads against its expectation (baseline.h's ml_expect, in
  * the order the page lists them). */
