@@ -270,6 +270,9 @@ int ml_cmd_run(int argc, char **argv)
     free(tmp);
     if (st == ML_CAMP_ENV) {
         fprintf(stderr, "memlayout run: %s\n", err);
+        ml_store_abort(rc.store, err);   /* the summary says why there is nothing */
+        write_summary(&rc, &cp, argc, argv, elapsed, false);
+        free(cp.versions);
         ml_store_close(rc.store);
         return ML_EXIT_ENV;
     }

@@ -818,6 +818,11 @@ ml_bugs *ml_store_bugs(ml_store *s)
     return s->bugs;
 }
 
+void ml_store_abort(ml_store *s, const char *why)
+{
+    fail_msg(s, why);
+}
+
 const char *ml_store_error(const ml_store *s)
 {
     return s && s->failed ? s->error : NULL;

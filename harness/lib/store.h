@@ -127,6 +127,10 @@ bool ml_store_write_triage(ml_store *s);
  * and is written; results.jsonl and python.log are closed. */
 bool ml_store_finish(ml_store *s, cJSON *summary);
 
+/* The run could not go on for another reason (no Python): the summary
+ * ml_store_finish writes says "incomplete" with why. */
+void ml_store_abort(ml_store *s, const char *why);
+
 /* The first write error ("<path>: cannot write: <reason>"), NULL if none. */
 const char *ml_store_error(const ml_store *s);
 const char *ml_store_dir(const ml_store *s);
