@@ -52,3 +52,11 @@ print(f"memory, {m.get('samples')} samples: peak RSS supervisor {m['peak_sup_rss
 for k in ("sup_rss", "child_rss", "sup_fds", "child_fds"):
     print(f"  {k:10s} first 10%: {f.get(k)}  last 10%: {l.get(k)}")
 PY
+
+# 5. disk use of a campaign: finding files are bounded per bug (--keep,
+# default 20), results.jsonl grows by one line per case.
+D=${BENCH_DISK_TIME:-60}
+"$ML" run --seed 46 --time "$D" -j 2 -q --out "$work/r5" >/dev/null || true
+echo "disk, ${D} s -j 2 run:  $(du -sm "$work/r5" | cut -f1) MB in $(find "$work/r5" -type f | wc -l) files," \
+    "$("$PY" -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["cases"], "cases,", s["findings_kept"], "finding files kept,", s["findings_not_kept"], "counted only")' "$work/r5/summary.json")" \
+    "(target < 50 MB)"

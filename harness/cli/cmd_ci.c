@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "fsutil.h"
 #include "signature.h"
+#include "store.h"
 
 #include <cJSON.h>
 #include <getopt.h>
@@ -30,7 +31,10 @@ static const char ci_help[] =
     "      --junit FILE     JUnit XML: one testcase per case file\n"
     "      --sarif FILE     SARIF 2.1.0: one result per case that is not a plain pass\n"
     "  -o, --out DIR        results.jsonl, summary.json and findings/ as `run`\n"
-    "                       writes them (for `memlayout report DIR`)\n"
+    "                       writes them (for `memlayout report DIR`); locked and\n"
+    "                       replaced as `run` does (every finding file is kept)\n"
+    "      --force          replace what DIR holds even when it is not a memlayout\n"
+    "                       run directory\n"
     "      --baseline FILE  the baseline (default DIR/baseline.json, else\n"
     "                       DIR/../baseline.json when DIR has no cases/ folder)\n"
     "      --env-name NAME  baseline key (default joblib-V+numpy-V[+reference])\n"
@@ -43,86 +47,32 @@ static const char ci_help[] =
     "\n"
     "exit status: 0 every verdict as expected (or the baseline was updated),\n"
     "1 new or changed failures, or XPASS without --allow-fixed, 2 bad arguments\n"
-    "or cases (also a case NumPy refuses to build), 3 broken environment,\n"
+    "or cases (also a case NumPy refuses to build; an --out that is a link,\n"
+    "another user's or not a run directory), 3 broken environment (also an\n"
+    "--out in use by another memlayout, or a write error),\n"
     "130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
-static void ops_names(const ml_case *c, char *buf, size_t len)
+/* DIR/results.jsonl, summary.json and findings/ as `run` writes them
+ * (store.h), each line carrying the case, its expectation and the
+ * environment. */
+static bool ci_write_out(ml_store *store, const ml_case_set *cs, char *const *keys, char *const *expected,
+                         const ml_expect *st, const char *env, const char *versions, int argc, char **argv)
 {
-    size_t n = 0;
-    buf[0] = 0;
-    for (int i = 0; i < c->nops && n + 16 < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", ml_op_name(c->ops[i].kind));
-}
-
-/* DIR/results.jsonl, summary.json and findings/ in the layout `run` writes,
- * each line carrying the case, its expectation and the environment. */
-static bool ci_write_out(const char *dir, const ml_case_set *cs, char *const *keys, char *const *expected,
-                         const ml_expect *st, const char *env, const char *versions, int argc,
-                         char **argv)
-{
-    char path[4096], err[1024];
-    snprintf(path, sizeof path, "%s/findings", dir);
-    if (!ml_mkdirs(path, err, sizeof err)) {
-        fprintf(stderr, "memlayout ci: --out: %s\n", err);
-        return false;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return false;
-    int counts[4] = {0};
-    for (int i = 0; i < cs->n; i++) {
+    ml_result *r = malloc(sizeof *r);
+    for (int i = 0; r && i < cs->n && !ml_store_error(store); i++) {
         const ml_case *c = &cs->cases[i];
         const char *v = cs->verdict[i] ? cs->verdict[i] : "error:protocol";
-        char ops[256], dt[8];
-        ops_names(c, ops, sizeof ops);
-        counts[cs->kind[i]]++;
-        cJSON *line = cJSON_CreateObject();
-        cJSON_AddNumberToObject(line, "id", i);
-        cJSON_AddStringToObject(line, "transport", ml_transport_name(c->transport));
-        cJSON_AddStringToObject(line, "verdict", v);
-        cJSON_AddNumberToObject(line, "ndim", c->ndim);
-        char ord[2] = {c->order, 0};
-        cJSON_AddStringToObject(line, "order", ord);
-        cJSON_AddStringToObject(line, "source", c->source == ML_SRC_NPY ? "npy" : "raw");
-        cJSON_AddStringToObject(line, "mode", ml_mode_name(c->mode));
-        cJSON_AddStringToObject(line, "dtype", c->dtype.nfields ? "structured" : ml_scalar_str(&c->dtype.scalar, dt));
-        cJSON_AddStringToObject(line, "ops", ops);
-        cJSON_AddNumberToObject(line, "seconds", cs->seconds[i]);
-        cJSON_AddStringToObject(line, "case", keys[i]);
-        if (expected[i])
-            cJSON_AddStringToObject(line, "expected", expected[i]);
-        else
-            cJSON_AddNullToObject(line, "expected");
-        cJSON_AddStringToObject(line, "status", ml_expect_name(st[i]));
-        cJSON_AddStringToObject(line, "env", env);
-        char *s = cJSON_PrintUnformatted(line);
-        if (s)
-            fprintf(f, "%s\n", s);
-        free(s);
-        cJSON_Delete(line);
-        if (cs->kind[i] == ML_V_FAIL || cs->kind[i] == ML_V_ERROR) {
-            char slug[96];
-            size_t k = 0;
-            for (const char *p = v; *p && k + 1 < sizeof slug; p++)
-                slug[k++] = (*p == ':' || *p == ',') ? '-' : *p;
-            slug[k] = 0;
-            snprintf(path, sizeof path, "%s/findings/%06d-%s-%s.obs", dir, i,
-                     ml_transport_name(c->transport), slug);
-            if (cs->result_json[i])
-                ml_write_atomic(path, cs->result_json[i], strlen(cs->result_json[i]), err, sizeof err);
-            char *cj = ml_case_write(c);
-            snprintf(path + strlen(path) - 4, 6, ".json");
-            if (cj)
-                ml_write_atomic(path, cj, strlen(cj), err, sizeof err);
-            free(cj);
-        }
+        ml_store_line l = {.id = (uint64_t)i, .c = c, .verdict = v, .seconds = cs->seconds[i],
+                           .case_key = keys[i], .expected = expected[i], .status = ml_expect_name(st[i]),
+                           .env = env};
+        /* a finding's bugs: the oracle's reading of its observation */
+        char e[256];
+        const char *obs = cs->result_json[i];
+        bool judged = obs && ml_result_parse(obs, strlen(obs), r, e, sizeof e);
+        ml_verdict vd = judged ? ml_oracle_judge(c, r) : (ml_verdict){.kind = cs->kind[i]};
+        ml_store_add(store, &l, NULL, obs, judged ? r : NULL, judged ? &vd : NULL);
     }
-    fclose(f);
-    snprintf(path, sizeof path, "%s/results.jsonl", dir);
-    bool ok = text && ml_write_atomic(path, text, len, err, sizeof err);
-    free(text);
+    free(r);
     cJSON *s = cJSON_CreateObject();
     cJSON *cmd = cJSON_AddArrayToObject(s, "command");
     cJSON_AddItemToArray(cmd, cJSON_CreateString("memlayout"));
@@ -132,22 +82,13 @@ static bool ci_write_out(const char *dir, const ml_case_set *cs, char *const *ke
     cJSON *vj = versions ? cJSON_Parse(versions) : NULL;
     cJSON_AddItemToObject(s, "versions", vj ? vj : cJSON_CreateNull());
     cJSON_AddStringToObject(s, "env", env);
-    cJSON_AddNumberToObject(s, "cases", cs->n);
-    static const char *kinds[] = {"pass", "fail", "error", "invalid"};
-    cJSON *cj = cJSON_AddObjectToObject(s, "counts");
-    for (int k = 0; k < 4; k++)
-        cJSON_AddNumberToObject(cj, kinds[k], counts[k]);
-    char *st_text = cJSON_Print(s);
-    cJSON_Delete(s);
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    ok = ok && st_text && ml_write_atomic(path, st_text, strlen(st_text), err, sizeof err);
-    free(st_text);
+    bool ok = ml_store_finish(store, s);
     if (!ok)
-        fprintf(stderr, "memlayout ci: --out: %s\n", err);
+        fprintf(stderr, "memlayout ci: --out: %s\n", ml_store_error(store));
     return ok;
 }
 
-enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE, OPT_FAIL_ON };
+enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE, OPT_FAIL_ON, OPT_FORCE };
 
 /* "corrupt,error" -> 1u << ml_severity each; exits with a one-line error on a bad name. */
 static uint32_t parse_fail_on(const char *list)
@@ -179,7 +120,9 @@ int ml_cmd_ci(int argc, char **argv)
         {"junit", required_argument, 0, OPT_JUNIT}, {"sarif", required_argument, 0, OPT_SARIF},
         {"baseline", required_argument, 0, OPT_BASELINE}, {"env-name", required_argument, 0, OPT_ENV_NAME},
         {"allow-fixed", no_argument, 0, OPT_ALLOW_FIXED}, {"update-baseline", no_argument, 0, OPT_UPDATE},
-        {"out", required_argument, 0, 'o'}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
+        {"out", required_argument, 0, 'o'}, {"force", no_argument, 0, OPT_FORCE}, ML_CLI_COMMON_LONGOPTS,
+        {0, 0, 0, 0}};
+    ml_store_opts so = {.keep = 0};
     int opt;
     while ((opt = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
         if (ml_cli_common_option("ci", opt, &co))
@@ -193,6 +136,7 @@ int ml_cmd_ci(int argc, char **argv)
         case OPT_FAIL_ON: fail_on = parse_fail_on(optarg); break;
         case OPT_UPDATE: update = true; break;
         case 'o': out = optarg; break;
+        case OPT_FORCE: so.force = true; break;
         case 'h': fputs(ci_help, stdout); return ML_EXIT_OK;
         default: fputs(ci_help, stderr); return ML_EXIT_USAGE;
         }
@@ -232,10 +176,23 @@ int ml_cmd_ci(int argc, char **argv)
         ml_baseline_free(base);
         return ML_EXIT_USAGE;
     }
+    /* --out locked before the cases run: a second job on it is refused at once */
+    ml_store *store = NULL;
+    if (out) {
+        ml_store_status sst;
+        store = ml_store_open(out, &so, &sst, err, sizeof err);
+        if (!store) {
+            fprintf(stderr, "memlayout ci: --out: %s\n", err);
+            ml_case_set_free(&cs);
+            ml_baseline_free(base);
+            return sst == ML_STORE_REFUSED ? ML_EXIT_USAGE : ML_EXIT_ENV;
+        }
+    }
     ml_cli_install_signals();
     char *versions = NULL;
     ml_camp_status cst = ml_case_set_run("ci", &co, &co.py, &cs, &versions);
     if (cst == ML_CAMP_ENV) {
+        ml_store_close(store);
         ml_case_set_free(&cs);
         ml_baseline_free(base);
         return ML_EXIT_ENV;
@@ -312,8 +269,14 @@ int ml_cmd_ci(int argc, char **argv)
         rc = ML_EXIT_ENV;
     if (sarif && !ml_cli_write_text("ci", "--sarif", sarif, ml_ci_sarif(rows, cs.n, &meta)))
         rc = ML_EXIT_ENV;
-    if (out && !ci_write_out(out, &cs, keys, expected, st, env, versions, argc, argv))
-        rc = ML_EXIT_ENV;
+    if (store) {
+        if (!ml_store_begin(store, argc, argv)) {
+            fprintf(stderr, "memlayout ci: --out: %s\n", ml_store_error(store));
+            rc = ML_EXIT_ENV;
+        } else if (!ci_write_out(store, &cs, keys, expected, st, env, versions, argc, argv)) {
+            rc = ML_EXIT_ENV;
+        }
+    }
     if (cst == ML_CAMP_STOPPED) {
         rc = ml_cli_interrupted_exit();
     } else if (update) {
@@ -365,6 +328,7 @@ int ml_cmd_ci(int argc, char **argv)
     free(st);
     free(rows);
     free(versions);
+    ml_store_close(store);
     ml_case_set_free(&cs);
     ml_baseline_free(base);
     return rc;

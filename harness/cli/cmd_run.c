@@ -7,6 +7,7 @@
 #include "gen.h"
 #include "oracle.h"
 #include "report.h"
+#include "store.h"
 #include "triage.h"
 
 #include <cJSON.h>
@@ -20,21 +21,12 @@
 #include <unistd.h>
 
 typedef struct {
-    const char *out;
-    FILE *results;
+    ml_store *store;
     uint64_t seed, ncases, made;
     double deadline, start;
     ml_gen_opts gen;
-    uint64_t counts[4];             /* by ml_vkind */
-    uint64_t per_transport[ML_T_COUNT][4];
-    char **verdicts;                /* distinct verdict strings */
-    uint64_t *vcount;
-    int nverdicts;
     bool progress, tty;
     double last_progress;
-    volatile sig_atomic_t *stop;
-    bool write_failed;
-    ml_bugs *bugs;                  /* findings grouped by signature class (triage.h) */
 } run_ctx;
 
 static bool run_next(void *vctx, ml_case *c)
@@ -44,92 +36,41 @@ static bool run_next(void *vctx, ml_case *c)
         return false;
     if (rc->deadline && ml_now() >= rc->deadline)
         return false;
+    if (ml_store_error(rc->store))
+        return false;   /* a write failed: the run stops */
     ml_gen_nth(rc->seed, rc->made++, &rc->gen, c);
     return true;
 }
 
-static void ops_list(const ml_case *c, char *buf, size_t len)
-{
-    size_t n = 0;
-    buf[0] = 0;
-    for (int i = 0; i < c->nops && n + 16 < len; i++)
-        n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? "," : "", ml_op_name(c->ops[i].kind));
-}
-
-static void count_verdict(run_ctx *rc, const char *vs)
-{
-    for (int i = 0; i < rc->nverdicts; i++)
-        if (strcmp(rc->verdicts[i], vs) == 0) {
-            rc->vcount[i]++;
-            return;
-        }
-    rc->verdicts = realloc(rc->verdicts, (rc->nverdicts + 1) * sizeof *rc->verdicts);
-    rc->vcount = realloc(rc->vcount, (rc->nverdicts + 1) * sizeof *rc->vcount);
-    rc->verdicts[rc->nverdicts] = strdup(vs);
-    rc->vcount[rc->nverdicts++] = 1;
-}
-
-/* findings/<id>-<transport>-<verdict>.json, the sidecar observation first:
- * the case file appearing is what makes a finding, and it is never partial. */
-static void save_finding(run_ctx *rc, const ml_outcome *o, const char *vs)
-{
-    char *base;
-    char slug[96], path[4096], err[512];
-    size_t k = 0;
-    for (const char *p = vs; *p && k + 1 < sizeof slug; p++)
-        slug[k++] = (*p == ':' || *p == ',') ? '-' : *p;
-    slug[k] = 0;
-    snprintf(path, sizeof path, "%s/findings/%06llu-%s-%s.obs", rc->out,
-             (unsigned long long)o->id, ml_transport_name(o->c.transport), slug);
-    bool ok = ml_write_atomic(path, o->result_json, strlen(o->result_json), err, sizeof err);
-    snprintf(path + strlen(path) - 4, 6, ".json");
-    ok = ok && ml_write_atomic(path, o->case_json, strlen(o->case_json), err, sizeof err);
-    base = strrchr(path, '/');
-    ml_bugs_add(rc->bugs, &o->c, &o->r, &o->v, base ? base + 1 : path, (double)time(NULL), o->id);
-    if (!ok && !rc->write_failed) {
-        fprintf(stderr, "\nmemlayout run: %s\n", err);
-        rc->write_failed = true;
-    }
-}
-
+/* Every case a line of results.jsonl, every finding its files (store.h). */
 static void run_done(void *vctx, const ml_outcome *o)
 {
     run_ctx *rc = vctx;
-    char vs[256], ops[256], dt[8];
+    char vs[256];
     ml_verdict_str(&o->v, vs, sizeof vs);
-    rc->counts[o->v.kind]++;
-    rc->per_transport[o->c.transport][o->v.kind]++;
-    if (o->v.kind == ML_V_FAIL || o->v.kind == ML_V_ERROR) {
-        save_finding(rc, o, vs);
-        count_verdict(rc, vs);
-    }
-    ops_list(&o->c, ops, sizeof ops);
-    fprintf(rc->results,
-            "{\"id\":%llu,\"transport\":\"%s\",\"verdict\":\"%s\",\"ndim\":%d,\"order\":\"%c\","
-            "\"source\":\"%s\",\"mode\":\"%s\",\"dtype\":\"%s\",\"ops\":\"%s\",\"seconds\":%.6f,"
-            "\"t\":%.3f,\"view_ndim\":%d,\"layout\":\"%s\",\"child\":\"%s\"}\n",
-            (unsigned long long)o->id, ml_transport_name(o->c.transport), vs, o->c.ndim,
-            o->c.order, o->c.source == ML_SRC_NPY ? "npy" : "raw", ml_mode_name(o->c.mode),
-            o->c.dtype.nfields ? "structured" : ml_scalar_str(&o->c.dtype.scalar, dt), ops,
-            o->r.seconds, ml_now() - rc->start, o->r.parent.present ? o->r.parent.ndim : -1,
-            ml_report_layout_class(&o->r.parent, true), ml_report_layout_class(&o->r.child, false));
+    ml_store_line l = {.id = o->id, .c = &o->c, .verdict = vs, .seconds = o->r.seconds,
+                       .t = ml_now() - rc->start, .view_ndim = o->r.parent.present ? o->r.parent.ndim : -1,
+                       .layout = ml_report_layout_class(&o->r.parent, true),
+                       .child = ml_report_layout_class(&o->r.child, false)};
+    ml_store_add(rc->store, &l, o->case_json, o->result_json, &o->r, &o->v);
 }
 
 static void run_tick(void *vctx)
 {
     run_ctx *rc = vctx;
-    fflush(rc->results);
+    ml_store_flush(rc->store);
     if (!rc->progress)
         return;
     double t = ml_now(), el = t - rc->start;
     if (!rc->tty && t - rc->last_progress < 30.0)
         return;   /* logs get a line every 30 s, terminals a live one */
     rc->last_progress = t;
-    uint64_t done = rc->counts[0] + rc->counts[1] + rc->counts[2] + rc->counts[3];
+    ml_store_totals tot;
+    ml_store_totals_get(rc->store, &tot);
     fprintf(stderr, "%s[%6.1fs] %llu cases  %.0f/s  findings %llu  invalid %llu%s",
-            rc->tty ? "\r" : "", el, (unsigned long long)done, el > 0 ? done / el : 0.0,
-            (unsigned long long)(rc->counts[ML_V_FAIL] + rc->counts[ML_V_ERROR]),
-            (unsigned long long)rc->counts[ML_V_INVALID], rc->tty ? "   " : "\n");
+            rc->tty ? "\r" : "", el, (unsigned long long)tot.cases, el > 0 ? tot.cases / el : 0.0,
+            (unsigned long long)(tot.kinds[ML_V_FAIL] + tot.kinds[ML_V_ERROR]),
+            (unsigned long long)tot.kinds[ML_V_INVALID], rc->tty ? "   " : "\n");
 }
 
 static void print_versions_line(FILE *f, const char *versions)
@@ -143,6 +84,7 @@ static void print_versions_line(FILE *f, const char *versions)
     cJSON_Delete(v);
 }
 
+/* summary.json: the run's own members; the store adds the counts and bugs. */
 static void write_summary(run_ctx *rc, ml_campaign *cp, int argc, char **argv, double elapsed, bool interrupted)
 {
     cJSON *s = cJSON_CreateObject();
@@ -157,46 +99,12 @@ static void write_summary(run_ctx *rc, ml_campaign *cp, int argc, char **argv, d
     cJSON_AddStringToObject(s, "seed", seed);
     cJSON_AddNumberToObject(s, "started", (double)time(NULL) - elapsed);
     cJSON_AddNumberToObject(s, "seconds", elapsed);
-    uint64_t total = rc->counts[0] + rc->counts[1] + rc->counts[2] + rc->counts[3];
-    cJSON_AddNumberToObject(s, "cases", (double)total);
-    cJSON_AddNumberToObject(s, "cases_per_second", elapsed > 0 ? total / elapsed : 0);
+    ml_store_totals tot;
+    ml_store_totals_get(rc->store, &tot);
+    cJSON_AddNumberToObject(s, "cases_per_second", elapsed > 0 ? tot.cases / elapsed : 0);
     cJSON_AddBoolToObject(s, "interrupted", interrupted);
     cJSON_AddNumberToObject(s, "restarts", (double)cp->restarts);
-    static const char *kinds[] = {"pass", "fail", "error", "invalid"};
-    cJSON *c = cJSON_AddObjectToObject(s, "counts");
-    for (int k = 0; k < 4; k++)
-        cJSON_AddNumberToObject(c, kinds[k], (double)rc->counts[k]);
-    cJSON *pt = cJSON_AddObjectToObject(s, "per_transport");
-    for (int t = 0; t < ML_T_COUNT; t++) {
-        uint64_t sum = 0;
-        for (int k = 0; k < 4; k++)
-            sum += rc->per_transport[t][k];
-        if (!sum)
-            continue;
-        cJSON *o = cJSON_AddObjectToObject(pt, ml_transport_name((ml_transport)t));
-        for (int k = 0; k < 4; k++)
-            cJSON_AddNumberToObject(o, kinds[k], (double)rc->per_transport[t][k]);
-    }
-    cJSON *vd = cJSON_AddObjectToObject(s, "findings");
-    for (int i = 0; i < rc->nverdicts; i++)
-        cJSON_AddNumberToObject(vd, rc->verdicts[i], (double)rc->vcount[i]);
-    /* the bugs as triage (triage.json) and the report count them: by id, ranked */
-    cJSON *bugs = cJSON_AddArrayToObject(s, "bugs");
-    for (int i = 0; i < ml_bugs_count(rc->bugs); i++) {
-        const ml_bug *g = ml_bugs_get(rc->bugs, i);
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "id", g->id);
-        cJSON_AddStringToObject(o, "severity", ml_severity_name(g->sig.severity));
-        cJSON_AddNumberToObject(o, "count", (double)g->count);
-        cJSON_AddItemToArray(bugs, o);
-    }
-    char *text = cJSON_Print(s);
-    char path[4096], err[512];
-    snprintf(path, sizeof path, "%s/summary.json", rc->out);
-    if (text && !ml_write_atomic(path, text, strlen(text), err, sizeof err))
-        fprintf(stderr, "memlayout run: %s\n", err);
-    free(text);
-    cJSON_Delete(s);
+    ml_store_finish(rc->store, s);
 }
 
 static const char run_help[] =
@@ -221,11 +129,21 @@ static const char run_help[] =
     "                       --out, else reports/run-SEED/index.html; none: no report)\n"
     "      --sync           fsync every finding (survives a machine crash; a finding\n"
     "                       always survives any crash of memlayout: atomic rename)\n"
+    "      --keep N         finding files kept per bug (default 20, the first ones;\n"
+    "                       0: all); results.jsonl and summary.json count every finding\n"
+    "      --force          replace what OUT holds even when it is not a memlayout run\n"
+    "                       directory (or holds symbolic links)\n"
     ML_CLI_COMMON_HELP
     "\n"
-    "exit status: 0 nothing found, 1 findings, 2 bad arguments, 3 broken\n"
-    "environment, 130 interrupted by SIGINT, 143 SIGTERM, 129 SIGHUP (findings\n"
-    "so far are kept)\n";
+    "OUT is locked while the run writes (OUT/.memlayout.lock): a second run on it\n"
+    "is refused at once. A previous run in OUT is replaced as a whole once the run\n"
+    "starts. OUT (and what it holds) must be this user's and not a symbolic link.\n"
+    "\n"
+    "exit status: 0 nothing found, 1 findings, 2 bad arguments (also an OUT that\n"
+    "is a link, another user's, or not a run directory without --force), 3 broken\n"
+    "environment (also OUT in use by another run, or a write error such as a full\n"
+    "disk: the run stops, summary.json says \"incomplete\"), 130 interrupted by\n"
+    "SIGINT, 143 SIGTERM, 129 SIGHUP (findings so far are kept)\n";
 
 int ml_cmd_run(int argc, char **argv)
 {
@@ -235,7 +153,8 @@ int ml_cmd_run(int argc, char **argv)
     memset(&rc, 0, sizeof rc);
     bool have_seed = false, minimize = true;
     double seconds = 0;
-    enum { OPT_NO_MINIMIZE = 2100, OPT_REPORT, OPT_SYNC };
+    enum { OPT_NO_MINIMIZE = 2100, OPT_REPORT, OPT_SYNC, OPT_KEEP, OPT_FORCE };
+    ml_store_opts so = {.keep = ML_STORE_KEEP, .python_log = true};
     const char *out = NULL, *report = NULL;
     rc.gen.transports = 1u << ML_T_REDUCE;
     static const struct option lo[] = {
@@ -244,6 +163,7 @@ int ml_cmd_run(int argc, char **argv)
         {"out", required_argument, 0, 'o'}, {"max-ops", required_argument, 0, ML_OPT_MAX_OPS},
         {"max-ndim", required_argument, 0, ML_OPT_MAX_NDIM}, {"no-minimize", no_argument, 0, OPT_NO_MINIMIZE},
         {"report", required_argument, 0, OPT_REPORT}, {"sync", no_argument, 0, OPT_SYNC},
+        {"keep", required_argument, 0, OPT_KEEP}, {"force", no_argument, 0, OPT_FORCE},
         ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     int opt;
     while ((opt = getopt_long(argc, argv, "s:n:t:T:o:j:qh", lo, NULL)) != -1) {
@@ -260,6 +180,8 @@ int ml_cmd_run(int argc, char **argv)
         case OPT_NO_MINIMIZE: minimize = false; break;
         case OPT_REPORT: report = optarg; break;
         case OPT_SYNC: ml_fs_set_sync(true); break;
+        case OPT_KEEP: so.keep = (int)ml_cli_int("run", "--keep", optarg, 0, 1000000000); break;
+        case OPT_FORCE: so.force = true; break;
         case 'h': fputs(run_help, stdout); return ML_EXIT_OK;
         default: fputs(run_help, stderr); return ML_EXIT_USAGE;
         }
@@ -277,38 +199,36 @@ int ml_cmd_run(int argc, char **argv)
         snprintf(defout, sizeof defout, "out/run-%llu", (unsigned long long)rc.seed);
         out = defout;
     }
-    char findings[4096];
-    snprintf(findings, sizeof findings, "%s/findings", out);
-    if (!ml_mkdirs(findings, err, sizeof err)) {
+    /* OUT: opened and locked first (a second run is refused at once), and
+     * only emptied once this run has its temp dir */
+    ml_store_status sst;
+    rc.store = ml_store_open(out, &so, &sst, err, sizeof err);
+    if (!rc.store) {
         fprintf(stderr, "memlayout run: --out: %s\n", err);
-        return ML_EXIT_USAGE;
-    }
-    rc.out = out;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/results.jsonl", out);
-    rc.results = fopen(path, "w");
-    if (!rc.results) {
-        fprintf(stderr, "memlayout run: --out: %s: %s\n", path, strerror(errno));
-        return ML_EXIT_USAGE;
+        return sst == ML_STORE_REFUSED ? ML_EXIT_USAGE : ML_EXIT_ENV;
     }
     ml_cli_install_signals();   /* before the temp dir exists: it never outlives a signal */
     char *tmp = ml_tmpdir_create(err, sizeof err);
     if (!tmp) {
         fprintf(stderr, "memlayout run: %s\n", err);
-        fclose(rc.results);
+        ml_store_close(rc.store);
         return ML_EXIT_ENV;
     }
     co.py.tmpdir = tmp;
-    char logp[4096];
-    snprintf(logp, sizeof logp, "%s/python.log", out);
+    if (!ml_store_begin(rc.store, argc, argv)) {
+        fprintf(stderr, "memlayout run: %s\n", ml_store_error(rc.store));
+        ml_rmtree(tmp);
+        free(tmp);
+        ml_store_close(rc.store);
+        return ML_EXIT_ENV;
+    }
+    ml_bugs *bugs = ml_store_bugs(rc.store);
 
-    rc.bugs = ml_bugs_new();
     rc.tty = isatty(2);
     rc.progress = !co.quiet;
     rc.start = rc.last_progress = ml_now();
     if (seconds)
         rc.deadline = rc.start + seconds;
-    rc.stop = &ml_cli_stop;
     if (!co.quiet)
         fprintf(stderr, "memlayout run: seed %llu, output in %s\n", (unsigned long long)rc.seed, out);
 
@@ -318,7 +238,7 @@ int ml_cmd_run(int argc, char **argv)
     cp.jobs = co.jobs;
     cp.timeout = co.timeout;
     cp.batch = co.batch;
-    cp.log_path = logp;
+    cp.log_fd = ml_store_log_fd(rc.store);
     cp.next = run_next;
     cp.done = run_done;
     cp.tick = run_tick;
@@ -328,49 +248,65 @@ int ml_cmd_run(int argc, char **argv)
     double elapsed = ml_now() - rc.start;
     if (rc.progress && rc.tty)
         fputc('\n', stderr);
-    fclose(rc.results);
+    ml_store_flush(rc.store);
+    bool failed = ml_store_error(rc.store) != NULL;
     /* Each distinct bug minimized (per bug at most 300 cases or 10 s), into
-     * OUT/triage.json and OUT/bugs/<id>.json. Not after an interrupt. */
+     * OUT/triage.json and OUT/bugs/<id>.json. Not after an interrupt or a
+     * write error. */
     bool triaged = false;
-    if (st == ML_CAMP_DONE && minimize && ml_bugs_count(rc.bugs)) {
+    if (st == ML_CAMP_DONE && !failed && minimize && ml_bugs_count(bugs)) {
         ml_minimize_opts mo = {.max_tries = 300, .max_seconds = 10, .lim = co.lim, .stop = &ml_cli_stop};
         char terr[1024];
         if (!co.quiet)
-            fprintf(stderr, "memlayout run: minimizing %d distinct bug%s\n", ml_bugs_count(rc.bugs),
-                    ml_bugs_count(rc.bugs) == 1 ? "" : "s");
-        triaged = ml_bugs_finish(rc.bugs, &co.py, co.timeout, &mo, out, NULL, terr, sizeof terr);
+            fprintf(stderr, "memlayout run: minimizing %d distinct bug%s\n", ml_bugs_count(bugs),
+                    ml_bugs_count(bugs) == 1 ? "" : "s");
+        triaged = ml_bugs_finish(bugs, &co.py, co.timeout, &mo, NULL, NULL, terr, sizeof terr);
         if (!triaged)
             fprintf(stderr, "memlayout run: triage: %s\n", terr);
+        else
+            triaged = ml_store_write_triage(rc.store);
     }
     ml_rmtree(tmp);
     free(tmp);
     if (st == ML_CAMP_ENV) {
         fprintf(stderr, "memlayout run: %s\n", err);
+        ml_store_abort(rc.store, err);   /* the summary says why there is nothing */
+        write_summary(&rc, &cp, argc, argv, elapsed, false);
+        free(cp.versions);
+        ml_store_close(rc.store);
         return ML_EXIT_ENV;
     }
     /* A signal during the minimization interrupts the run as much as one
      * during the campaign. */
     bool interrupted = st == ML_CAMP_STOPPED || ml_cli_stop;
-    ml_bugs_sort(rc.bugs);
     write_summary(&rc, &cp, argc, argv, elapsed, interrupted);
-    uint64_t total = rc.counts[0] + rc.counts[1] + rc.counts[2] + rc.counts[3];
-    uint64_t nfind = rc.counts[ML_V_FAIL] + rc.counts[ML_V_ERROR];
+    failed = ml_store_error(rc.store) != NULL;
+    ml_store_totals tot;
+    ml_store_totals_get(rc.store, &tot);
+    uint64_t nfind = tot.kinds[ML_V_FAIL] + tot.kinds[ML_V_ERROR];
     print_versions_line(stdout, cp.versions);
-    printf("%llu cases in %.1f s (%.0f cases/s), seed %llu%s\n", (unsigned long long)total, elapsed,
-           elapsed > 0 ? total / elapsed : 0.0, (unsigned long long)rc.seed,
-           interrupted ? ", interrupted" : "");
-    printf("pass %llu, fail %llu, error %llu, invalid %llu\n", (unsigned long long)rc.counts[0],
-           (unsigned long long)rc.counts[1], (unsigned long long)rc.counts[2], (unsigned long long)rc.counts[3]);
-    for (int i = 0; i < rc.nverdicts; i++)
-        printf("  %-40s %llu\n", rc.verdicts[i], (unsigned long long)rc.vcount[i]);
+    printf("%llu cases in %.1f s (%.0f cases/s), seed %llu%s%s\n", (unsigned long long)tot.cases, elapsed,
+           elapsed > 0 ? tot.cases / elapsed : 0.0, (unsigned long long)rc.seed,
+           interrupted ? ", interrupted" : "", failed ? ", stopped by a write error" : "");
+    printf("pass %llu, fail %llu, error %llu, invalid %llu\n", (unsigned long long)tot.kinds[ML_V_PASS],
+           (unsigned long long)tot.kinds[ML_V_FAIL], (unsigned long long)tot.kinds[ML_V_ERROR],
+           (unsigned long long)tot.kinds[ML_V_INVALID]);
+    const char *const *vnames;
+    const uint64_t *vcounts;
+    int nv = ml_store_verdicts(rc.store, &vnames, &vcounts);
+    for (int i = 0; i < nv; i++)
+        printf("  %-40s %llu\n", vnames[i], (unsigned long long)vcounts[i]);
     if (nfind)
         printf("findings in %s/findings\n", out);
-    int nbugs = ml_bugs_count(rc.bugs);
+    if (tot.not_kept)
+        printf("  %llu finding files kept (--keep %d per bug), %llu not kept: every one is counted\n",
+               (unsigned long long)tot.kept, so.keep, (unsigned long long)tot.not_kept);
+    int nbugs = ml_bugs_count(bugs);
     if (nbugs) {
         printf("%d distinct bug%s, most harmful first%s\n", nbugs, nbugs == 1 ? "" : "s",
                triaged ? "" : " (not minimized)");
         for (int i = 0; i < nbugs; i++) {
-            const ml_bug *g = ml_bugs_get(rc.bugs, i);
+            const ml_bug *g = ml_bugs_get(bugs, i);
             char sum[512];
             printf("  #%-2d %-14s %s  %s (%llu case%s)\n", i + 1, ml_severity_name(g->sig.severity), g->id,
                    ml_sig_summary(&g->sig, sum, sizeof sum), (unsigned long long)g->count,
@@ -385,17 +321,15 @@ int ml_cmd_run(int argc, char **argv)
         snprintf(defreport, sizeof defreport, "%s/report.html", out);
         report = defreport;
     }
-    if (!report || strcmp(report, "none"))
+    if (failed)   /* one line: the path and the reason; no report on a disk that failed */
+        fprintf(stderr, "memlayout run: %s\n", ml_store_error(rc.store));
+    else if (!report || strcmp(report, "none"))
         ml_report_after_run(out, report, false);
-    ml_bugs_free(rc.bugs);
     free(cp.versions);
-    for (int i = 0; i < rc.nverdicts; i++)
-        free(rc.verdicts[i]);
-    free(rc.verdicts);
-    free(rc.vcount);
+    ml_store_close(rc.store);   /* the lock last */
     if (interrupted)
         return ml_cli_interrupted_exit();
-    if (rc.write_failed)
+    if (failed)
         return ML_EXIT_ENV;
     return nfind ? ML_EXIT_FINDINGS : ML_EXIT_OK;
 }

@@ -3,10 +3,10 @@
 #include "fsutil.h"
 #include "minimize.h"
 #include "session.h"
+#include "store.h"
 #include "triage.h"
 
 #include <cJSON.h>
-#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,8 +90,8 @@ int ml_cmd_triage(int argc, char **argv)
         snprintf(fdir, sizeof fdir, "%s", dir);
     if (stat(fdir, &st) != 0 || !S_ISDIR(st.st_mode))
         ml_cli_usage("triage", "\"%s\" is not a directory", dir);
-    char **files;
-    int nf = ml_list_cases(fdir, &files, err, sizeof err);
+    ml_store_entry *files;
+    int nf = ml_store_list_findings(fdir, &files, err, sizeof err);
     if (nf < 0) {
         fprintf(stderr, "memlayout triage: %s\n", err);
         return ML_EXIT_USAGE;
@@ -114,21 +114,18 @@ int ml_cmd_triage(int argc, char **argv)
     }
     for (int i = 0; i < nf && !ml_cli_stop; i++) {
         size_t len;
-        /* not findings: a run's own files, a fuzzer's originals and minimized raw findings */
-        if (ml_not_a_finding(files[i]))
-            continue;
-        if (!ml_case_load(files[i], &co.lim, c, err, sizeof err)) {
+        const ml_store_entry *f = &files[i];
+        if (!ml_case_load(f->path, &co.lim, c, err, sizeof err)) {
             char shown[1024];
-            fprintf(stderr, "memlayout triage: %s: skipped: %s\n", ml_printable(files[i], shown, sizeof shown), err);
+            fprintf(stderr, "memlayout triage: %s: skipped: %s\n", ml_printable(f->path, shown, sizeof shown), err);
             skipped++;
             continue;
         }
         /* the run's finding id leads the name; else the listing order */
-        const char *name = ml_cli_base_name(files[i]);
-        uint64_t order = isdigit((unsigned char)name[0]) ? strtoull(name, NULL, 10) : (uint64_t)i;
-        char obs[4096];
-        snprintf(obs, sizeof obs, "%.*s.obs", (int)(strlen(files[i]) - 5), files[i]);
-        char *otext = ml_read_file(obs, 16 << 20, &len, err, sizeof err);
+        const char *name = ml_cli_base_name(f->path);
+        uint64_t order = f->has_id ? f->id : (uint64_t)i;
+        /* the verdict is the oracle's reading of the observation, not the name's */
+        char *otext = f->obs ? ml_read_file(f->obs, 16 << 20, &len, err, sizeof err) : NULL;
         ml_verdict v;
         if (otext && ml_result_parse(otext, len, r, err, sizeof err)) {
             v = ml_oracle_judge(c, r);
@@ -148,8 +145,10 @@ int ml_cmd_triage(int argc, char **argv)
             v = o->v;
         }
         free(otext);
-        ml_bugs_add(bugs, c, r, &v, name, file_mtime(files[i]), order);
+        ml_bugs_add(bugs, c, r, &v, name, file_mtime(f->path), order);
     }
+    /* a run that kept some files per bug (--keep) counted them all: its summary says how many */
+    ml_store_complete_counts(fdir, bugs);
     ml_bugs_sort(bugs);
     if (minimize && ml_bugs_count(bugs) && !ml_cli_stop) {
         if (!s && !(s = ml_cli_open_session("triage", &co, NULL, &tmp))) {
@@ -179,7 +178,7 @@ int ml_cmd_triage(int argc, char **argv)
         if (skipped)
             printf("\n%d file%s skipped (not case files)\n", skipped, skipped == 1 ? "" : "s");
     }
-    if (out && !ml_bugs_write(bugs, out, err, sizeof err)) {
+    if (out && !ml_store_write_triage_dir(out, bugs, err, sizeof err)) {
         fprintf(stderr, "memlayout triage: --out: %s\n", err);
         rc = ML_EXIT_ENV;
         goto done;
@@ -187,9 +186,7 @@ int ml_cmd_triage(int argc, char **argv)
     rc = ml_cli_stop ? ml_cli_interrupted_exit() : ml_bugs_count(bugs) ? ML_EXIT_FINDINGS : ML_EXIT_OK;
 done:
     ml_cli_close_session(s, tmp);
-    for (int i = 0; i < nf; i++)
-        free(files[i]);
-    free(files);
+    ml_store_entries_free(files, nf);
     free(c);
     free(r);
     free(o);

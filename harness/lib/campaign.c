@@ -88,7 +88,8 @@ static char *synth(const char *kind, const char *why)
 static bool start_slot(ml_campaign *cp, slot *s, char *err, size_t errlen)
 {
     char *versions = NULL;
-    if (!ml_child_start(&s->ch, &cp->py, cp->log_path, cp->versions ? NULL : &versions, err, errlen))
+    if (!(cp->log_fd > 0 ? ml_child_start_fd(&s->ch, &cp->py, cp->log_fd, cp->versions ? NULL : &versions, err, errlen)
+                         : ml_child_start(&s->ch, &cp->py, cp->log_path, cp->versions ? NULL : &versions, err, errlen)))
         return false;
     if (versions)
         cp->versions = versions;

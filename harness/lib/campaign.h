@@ -26,6 +26,7 @@ typedef struct {
     double timeout;           /* seconds a case may take (default 10) */
     int batch;                /* cases per batch (default 64) */
     const char *log_path;     /* children's stdout/stderr, NULL: discarded */
+    int log_fd;               /* > 0: an open file for that instead (store.h's python.log) */
     /* Fill *c with the next case; false when there are no more. */
     bool (*next)(void *ctx, ml_case *c);
     /* Called once per case, in completion order. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -187,46 +188,90 @@ void ml_fs_set_sync(bool on)
     sync_writes = on;
 }
 
-bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+bool ml_fs_sync_on(void)
 {
-    const char *slash = strrchr(path, '/');
-    size_t dlen = slash ? (size_t)(slash - path) : 0;
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
-        return false;
+    return sync_writes;
+}
+
+/* A name no one can guess: "." name "." 12 random letters ".tmp". */
+static bool tmp_name(const char *name, char *buf, size_t len)
+{
+    static const char abc[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    unsigned char rnd[12];
+    size_t got = 0;
+    while (got < sizeof rnd) {
+        ssize_t n = getrandom(rnd + got, sizeof rnd - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        got += (size_t)n;
     }
-    snprintf(tmp, n, "%.*s%s.%s.tmp-%d", (int)dlen, path, slash ? "/" : "",
-             slash ? slash + 1 : path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0;
+    char suf[sizeof rnd + 1];
+    for (size_t i = 0; i < sizeof rnd; i++)
+        suf[i] = abc[rnd[i] % (sizeof abc - 1)];
+    suf[sizeof rnd] = 0;
+    return snprintf(buf, len, ".%.200s.%s.tmp", name, suf) < (int)len;
+}
+
+bool ml_write_atomic_at(int dfd, const char *name, const char *shown, const char *data, size_t len,
+                        char *err, size_t errlen)
+{
+    char tmp[300];
+    int fd = -1, e = 0;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        if (!tmp_name(name, tmp, sizeof tmp)) {
+            e = errno ? errno : ENAMETOOLONG;
+            break;
+        }
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        e = fd < 0 ? errno : 0;
+        if (fd < 0 && e != EEXIST)
+            break;
+    }
     size_t off = 0;
-    while (ok && off < len) {
+    while (!e && off < len) {
         ssize_t w = write(fd, data + off, len - off);
         if (w < 0 && errno == EINTR)
             continue;
-        ok = w > 0;
-        off += ok ? (size_t)w : 0;
+        if (w <= 0)
+            e = w < 0 ? errno : ENOSPC;
+        else
+            off += (size_t)w;
     }
-    ok = ok && (!sync_writes || fsync(fd) == 0);
-    if (fd >= 0 && close(fd) != 0)
-        ok = false;
-    ok = ok && rename(tmp, path) == 0;
-    if (!ok) {
+    if (!e && sync_writes && fsync(fd) != 0)
+        e = errno;
+    if (fd >= 0 && close(fd) != 0 && !e)
+        e = errno;
+    if (!e && renameat(dfd, tmp, dfd, name) != 0)
+        e = errno;
+    if (e) {
+        snprintf(err, errlen, "%s: cannot write: %s", shown ? shown : name, strerror(e));
+        if (fd >= 0)
+            unlinkat(dfd, tmp, 0);
+        return false;
+    }
+    if (sync_writes)
+        fsync(dfd);   /* the rename itself must survive a crash of the machine too */
+    return true;
+}
+
+bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (dfd < 0) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-    } else if (sync_writes) {
-        /* The rename itself must survive a crash of the machine too. */
-        char *dir = strndup(path, dlen ? dlen : 1);
-        int dfd = dir ? open(dlen ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
+        return false;
     }
-    free(tmp);
+    bool ok = ml_write_atomic_at(dfd, slash ? slash + 1 : path, path, data, len, err, errlen);
+    close(dfd);
     return ok;
 }
 

@@ -26,12 +26,22 @@ void ml_rmtree(const char *path);
 
 /* Writes data to path through a hidden temp file in the same directory and
  * renames it, so readers see the old file or the whole new one, whatever
- * process dies when. With ml_fs_set_sync(true) it also fsyncs the file and
- * the directory, so the file survives a crash of the machine too. */
+ * process dies when. The temp file has a name no one can guess
+ * (".NAME.<12 random letters>.tmp") and is created with O_EXCL|O_NOFOLLOW:
+ * a link planted there is never followed, and the rename replaces a link
+ * at path instead of writing through it. With ml_fs_set_sync(true) it also
+ * fsyncs the file and the directory, so the file survives a crash of the
+ * machine too. err: "<path>: cannot write: <reason>". */
 bool ml_write_atomic(const char *path, const char *data, size_t len, char *err, size_t errlen);
+
+/* The same in the directory open as dfd (name: one path component; shown:
+ * what err calls it, NULL: name). */
+bool ml_write_atomic_at(int dfd, const char *name, const char *shown, const char *data, size_t len,
+                        char *err, size_t errlen);
 
 /* Off by default: an fsync per finding costs more than a case on a disk. */
 void ml_fs_set_sync(bool on);
+bool ml_fs_sync_on(void);
 
 /* mkdir -p with mode 0755. */
 bool ml_mkdirs(const char *path, char *err, size_t errlen);

@@ -636,16 +636,36 @@ const char *ml_invariant_name(ml_invariant i)
     return (unsigned)i < ML_INV_COUNT ? inv_names[i] : "?";
 }
 
+static const char *const vkind_names[] = {
+    [ML_V_PASS] = "pass", [ML_V_FAIL] = "fail", [ML_V_ERROR] = "error", [ML_V_INVALID] = "invalid",
+};
+
+const char *ml_vkind_name(ml_vkind k)
+{
+    return (unsigned)k <= ML_V_INVALID ? vkind_names[k] : "?";
+}
+
+bool ml_vkind_of(const char *verdict, ml_vkind *k)
+{
+    for (int i = 0; verdict && i <= ML_V_INVALID; i++) {
+        size_t n = strlen(vkind_names[i]);
+        bool detail = i == ML_V_FAIL || i == ML_V_ERROR;   /* "fail:data", "error:crash" */
+        if (!strncmp(verdict, vkind_names[i], n) && (!verdict[n] || (detail && verdict[n] == ':'))) {
+            *k = (ml_vkind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *ml_verdict_str(const ml_verdict *v, char *buf, size_t len)
 {
     if (!buf || len == 0)
         return "";
     switch (v->kind) {
     case ML_V_PASS:
-        snprintf(buf, len, "pass");
-        break;
     case ML_V_INVALID:
-        snprintf(buf, len, "invalid");
+        snprintf(buf, len, "%s", vkind_names[v->kind]);
         break;
     case ML_V_ERROR:
         snprintf(buf, len, "error:%s", v->error_kind[0] ? v->error_kind : "protocol");

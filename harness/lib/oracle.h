@@ -81,6 +81,13 @@ bool ml_dtype_byteorder_only(const char *a, const char *b);
  * into buf. */
 const char *ml_result_describe(const ml_result *r, const ml_verdict *v, char *buf, size_t len);
 
+/* The one table of verdict kinds: "pass", "fail", "error", "invalid"
+ * ("?" for none of them). */
+const char *ml_vkind_name(ml_vkind k);
+/* The kind of a verdict string ("fail:data" -> ML_V_FAIL); false when it is
+ * none ("pass", "fail[:...]", "error[:...]", "invalid"). */
+bool ml_vkind_of(const char *verdict, ml_vkind *k);
+
 /* "pass", "fail:data,flags", "error:crash", "invalid". Writes into buf. */
 const char *ml_verdict_str(const ml_verdict *v, char *buf, size_t len);
 const char *ml_invariant_name(ml_invariant i);

@@ -303,8 +303,22 @@ static bool read_line_blocking(ml_child *c, char **line, double timeout)
     }
 }
 
+static bool child_start(ml_child *c, const ml_py_opts *o, const char *log_path, int log_fd,
+                        char **versions, char *err, size_t errlen);
+
 bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
                     char **versions, char *err, size_t errlen)
+{
+    return child_start(c, o, log_path, -1, versions, err, errlen);
+}
+
+bool ml_child_start_fd(ml_child *c, const ml_py_opts *o, int log_fd, char **versions, char *err, size_t errlen)
+{
+    return child_start(c, o, NULL, log_fd, versions, err, errlen);
+}
+
+static bool child_start(ml_child *c, const ml_py_opts *o, const char *log_path, int log_fd,
+                        char **versions, char *err, size_t errlen)
 {
     int down[2], up[2], ctl[2];
     memset(c, 0, sizeof *c);
@@ -345,7 +359,10 @@ bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
-        int fd = open(log_path ? log_path : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        /* the log: the supervisor's open file, else opened here, never through a link */
+        int fd = log_fd >= 0 ? dup(log_fd)
+                             : open(log_path ? log_path : "/dev/null",
+                                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (log_path ? O_NOFOLLOW : 0), 0600);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);

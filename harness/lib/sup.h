@@ -26,7 +26,8 @@ typedef struct {
 } ml_child;
 
 /* Fork a child, initialize Python in it and wait for its handshake.
- * log_path receives the child's stdout/stderr (NULL: /dev/null).
+ * log_path receives the child's stdout/stderr (NULL: /dev/null; a symbolic
+ * link there is not followed).
  * versions (may be NULL) gets the runner's versions JSON; caller frees.
  * The child runs in its own process group (its pool workers, resource
  * trackers and forkserver join it) and dies with this process (SIGKILL as
@@ -38,6 +39,9 @@ typedef struct {
  * starts dies with it, also when the supervisor is killed with SIGKILL. */
 bool ml_child_start(ml_child *c, const ml_py_opts *o, const char *log_path,
                     char **versions, char *err, size_t errlen);
+/* The same with the log an open file (appending: the run directory's
+ * python.log, store.h): the child writes to it, whatever its path is now. */
+bool ml_child_start_fd(ml_child *c, const ml_py_opts *o, int log_fd, char **versions, char *err, size_t errlen);
 
 /* Send one batch. False if the child is gone. */
 bool ml_child_send(ml_child *c, int n, const int *idx, char *const *json, const bool *grouped);

@@ -1,6 +1,7 @@
 /* Grouping findings into bugs: see triage.h. */
 #include "triage.h"
 #include "fsutil.h"
+#include "store.h"
 
 #include <cJSON.h>
 #include <stdlib.h>
@@ -58,19 +59,25 @@ static void note_variant(ml_bug *g, const char *verdict)
         if (!strcmp(g->variants[i], verdict))
             return;
     if (g->nvariants < ML_BUG_VARIANTS)
-        snprintf(g->variants[g->nvariants++], sizeof g->variants[0], "%s", verdict);
+        snprintf(g->variants[g->nvariants++], sizeof g->variants[0], "%.*s", (int)sizeof g->variants[0] - 1, verdict);
     else
         g->more_variants++;
+}
+
+int ml_bugs_find(const ml_bugs *b, const ml_sig *s)
+{
+    for (int i = 0; i < b->n; i++)
+        if (ml_sig_same_class(&b->v[i]->sig, s))
+            return i;
+    return -1;
 }
 
 static int add_defect(ml_bugs *b, const ml_sig *s, const ml_case *c, const char *name, double seen,
                       uint64_t order)
 {
-    int i;
-    for (i = 0; i < b->n; i++)
-        if (ml_sig_same_class(&b->v[i]->sig, s))
-            break;
-    if (i == b->n) {
+    int i = ml_bugs_find(b, s);
+    if (i < 0) {
+        i = b->n;
         if (b->n == b->cap) {
             int ncap = b->cap ? b->cap * 2 : 16;
             ml_bug **nv = realloc(b->v, sizeof *nv * (size_t)ncap);
@@ -113,8 +120,38 @@ int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdi
                 const char *name, double seen, uint64_t order)
 {
     ml_sig all[ML_SIG_MAX];
-    int n = ml_sig_all(c, r, v, all);
-    if (!n)
+    return ml_bugs_add_sigs(b, c, all, ml_sig_all(c, r, v, all), name, seen, order);
+}
+
+bool ml_bugs_complete(ml_bugs *b, const char *id, uint64_t count, const uint64_t *per_transport,
+                      int severity)
+{
+    for (int i = 0; i < b->n; i++) {
+        ml_bug *g = b->v[i];
+        if (strcmp(g->id, id))
+            continue;
+        if (count > g->count) {
+            g->count = count;
+            for (int t = 0; per_transport && t < ML_T_COUNT; t++)
+                g->per_transport[t] = per_transport[t];
+        }
+        if (severity >= 0 && severity < (int)g->sig.severity)
+            g->sig.severity = (ml_severity)severity;
+        return true;
+    }
+    return false;
+}
+
+void ml_bugs_complete_findings(ml_bugs *b, uint64_t findings)
+{
+    if (findings > b->findings)
+        b->findings = findings;
+}
+
+int ml_bugs_add_sigs(ml_bugs *b, const ml_case *c, const ml_sig *all, int n, const char *name, double seen,
+                     uint64_t order)
+{
+    if (n <= 0)
         return -1;
     int first = -1;
     for (int k = 0; k < n; k++) {
@@ -207,7 +244,7 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
         if (!ok)
             return false;
     }
-    return !dir || ml_bugs_write(b, dir, err, errlen);
+    return !dir || ml_store_write_triage_dir(dir, b, err, errlen);
 }
 
 /* ---- output ---------------------------------------------------------------- */
@@ -368,28 +405,4 @@ char *ml_bugs_json(const ml_bugs *b)
     char *s = cJSON_Print(root);
     cJSON_Delete(root);
     return s;
-}
-
-bool ml_bugs_write(const ml_bugs *b, const char *dir, char *err, size_t errlen)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/bugs", dir);
-    if (!ml_mkdirs(path, err, errlen))
-        return false;
-    for (int i = 0; i < b->n; i++) {
-        const ml_bug *g = b->v[i];
-        char *json = ml_case_write(g->minimized ? &g->min : &g->example);
-        snprintf(path, sizeof path, "%s/bugs/%s.json", dir, g->id);
-        bool ok = json && ml_write_atomic(path, json, strlen(json), err, errlen);
-        free(json);
-        if (!ok)
-            return false;
-    }
-    char *t = ml_bugs_json(b);
-    snprintf(path, sizeof path, "%s/triage.json", dir);
-    bool ok = t && ml_write_atomic(path, t, strlen(t), err, errlen);
-    if (!t)
-        snprintf(err, errlen, "out of memory");
-    free(t);
-    return ok;
 }

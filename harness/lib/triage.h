@@ -26,6 +26,7 @@ typedef struct {
     ml_sig sig;               /* class; structure once minimized; severity: the worst seen */
     char id[9];               /* ml_sig_id of the class: names the bug's files */
     uint64_t count;
+    uint64_t kept;            /* finding files kept for it (store.h: --keep), 0 if unknown */
     uint64_t per_transport[ML_T_COUNT];
     uint64_t per_severity[ML_SEV_COUNT];
     char variants[ML_BUG_VARIANTS][64];   /* the verdicts it was seen with ("error:rebuild") */
@@ -54,6 +55,20 @@ void ml_bugs_free(ml_bugs *b);
  * order). */
 int ml_bugs_add(ml_bugs *b, const ml_case *c, const ml_result *r, const ml_verdict *v,
                 const char *name, double seen, uint64_t order);
+/* The same with the finding's defects already known (ml_sig_all: all, n). */
+int ml_bugs_add_sigs(ml_bugs *b, const ml_case *c, const ml_sig *all, int n, const char *name, double seen,
+                     uint64_t order);
+/* The index of the bug of s's class, -1 if there is none yet. */
+int ml_bugs_find(const ml_bugs *b, const ml_sig *s);
+
+/* Complete counts for bug id when only some of its findings were read
+ * (a run that kept --keep files per bug): count, transports (may be NULL)
+ * and the worst severity, each where larger (worse) than what was read.
+ * False when no bug has that id. */
+bool ml_bugs_complete(ml_bugs *b, const char *id, uint64_t count, const uint64_t *per_transport,
+                      int severity);
+/* The number of findings, when it is more than were read. */
+void ml_bugs_complete_findings(ml_bugs *b, uint64_t findings);
 
 int ml_bugs_count(const ml_bugs *b);
 uint64_t ml_bugs_findings(const ml_bugs *b);
@@ -72,9 +87,9 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
 
 /* The end of a campaign in one call: sorts the bugs, opens a session with
  * py (py->tmpdir must exist) and timeout, minimizes each bug with o, writes
- * dir/triage.json and dir/bugs/ (dir NULL: nothing written) and closes the
- * session. False (err set) when Python cannot be started or dir cannot be
- * written; the bugs keep what was done. */
+ * dir/triage.json and dir/bugs/ (ml_store_write_triage_dir; dir NULL:
+ * nothing written) and closes the session. False (err set) when Python
+ * cannot be started or dir cannot be written; the bugs keep what was done. */
 bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_minimize_opts *o,
                     const char *dir, FILE *log, char *err, size_t errlen);
 
@@ -83,13 +98,11 @@ void ml_bugs_print(const ml_bugs *b, FILE *f);
 
 /* triage.json: {"findings": N, "bugs": [{id, rank, severity, summary,
  * signature, kind, aspect, cause, verdict, variants, transition, structure,
- * count, transports, first_seen, first_finding, example, minimized,
- * observation (of the minimized case), what_changed (ml_result_describe),
- * minimize}]}, bugs in rank order. NULL on OOM. */
+ * count, transports, first_seen, first_finding (its file name, "" when its
+ * file was not kept), example, minimized, observation (of the minimized
+ * case), what_changed (ml_result_describe), minimize}]}, bugs in rank order.
+ * NULL on OOM. Written, with bugs/<id>.json (each bug's minimized case,
+ * else its example: `memlayout replay DIR/bugs` replays them), by store.h. */
 char *ml_bugs_json(const ml_bugs *b);
-
-/* Writes dir/triage.json and dir/bugs/<id>.json (each bug's minimized case,
- * else its example: `memlayout replay dir/bugs` replays them), creating dir. */
-bool ml_bugs_write(const ml_bugs *b, const char *dir, char *err, size_t errlen);
 
 #endif

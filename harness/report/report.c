@@ -16,6 +16,7 @@
 #include "fsutil.h"
 #include "oracle.h"
 #include "signature.h"
+#include "store.h"
 
 #include <cJSON.h>
 #include <dirent.h>
@@ -25,7 +26,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-const char *const ml_rp_kind_names[ML_RP_NK] = {"pass", "fail", "error", "invalid", "other"};
+/* The verdict kinds are ml_vkind's (oracle.h has their one name table), and "other". */
+_Static_assert((int)ML_RP_K_PASS == (int)ML_V_PASS && (int)ML_RP_K_FAIL == (int)ML_V_FAIL &&
+                   (int)ML_RP_K_ERROR == (int)ML_V_ERROR && (int)ML_RP_K_INVALID == (int)ML_V_INVALID,
+               "report kinds follow ml_vkind");
+
+const char *ml_rp_kind_name(int k)
+{
+    return k >= ML_RP_K_PASS && k <= ML_RP_K_INVALID ? ml_vkind_name((ml_vkind)k) : "other";
+}
 const char *const ml_rp_reg_names[ML_RP_NR] = {"new failures", "changed failures", "fixed (XPASS)", "invalid",
                                                 "expected failures", "pass as expected"};
 
@@ -179,17 +188,8 @@ int ml_rp_jbool(const cJSON *o, const char *k)   /* -1 absent */
 
 int ml_rp_verdict_kind(const char *v)
 {
-    if (!v)
-        return ML_RP_K_OTHER;
-    if (!strcmp(v, "pass"))
-        return ML_RP_K_PASS;
-    if (!strncmp(v, "fail", 4) && (v[4] == ':' || !v[4]))
-        return ML_RP_K_FAIL;
-    if (!strncmp(v, "error", 5) && (v[5] == ':' || !v[5]))
-        return ML_RP_K_ERROR;
-    if (!strcmp(v, "invalid"))
-        return ML_RP_K_INVALID;
-    return ML_RP_K_OTHER;
+    ml_vkind k;
+    return ml_vkind_of(v, &k) ? (int)k : ML_RP_K_OTHER;   /* K_PASS..K_INVALID are ml_vkind's order */
 }
 
 static char *xstrdup(const char *s)
@@ -275,45 +275,6 @@ bool ml_report_add_summary(ml_report *r, const char *json, size_t len, char *err
 }
 
 /* ---- findings ------------------------------------------------------------ */
-
-/* <id>-<transport>-<verdict slug>.json, as `run` names them. */
-static bool parse_finding_name(const char *name, uint64_t *id, char *transport, size_t tlen, char *verdict,
-                               size_t vlen)
-{
-    const char *b = strrchr(name, '/');
-    b = b ? b + 1 : name;
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(b, &end, 10);
-    if (end == b || *end != '-' || errno)
-        return false;
-    *id = v;
-    const char *rest = end + 1;
-    const char *vs = NULL;
-    static const char *const kinds[] = {"-fail", "-error", "-pass", "-invalid"};
-    for (size_t k = 0; k < 4 && !vs; k++) {
-        const char *p = strstr(rest, kinds[k]);
-        if (p && (p[strlen(kinds[k])] == '-' || p[strlen(kinds[k])] == '.'))
-            vs = p;
-    }
-    if (!vs)
-        return false;
-    snprintf(transport, tlen, "%.*s", (int)(vs - rest), rest);
-    const char *dot = strrchr(vs, '.');
-    size_t n = dot ? (size_t)(dot - vs - 1) : strlen(vs + 1);
-    if (n + 1 > vlen)
-        n = vlen - 1;
-    memcpy(verdict, vs + 1, n);
-    verdict[n] = 0;
-    char *dash = strchr(verdict, '-');
-    if (dash) {
-        *dash = ':';
-        for (char *p = dash + 1; *p; p++)
-            if (*p == '-')
-                *p = ',';
-    }
-    return true;
-}
 
 /* Smaller is a better representative: fewer ops, fewer elements, fewer dims. */
 static void case_score(const cJSON *c, double score[3])
@@ -528,7 +489,8 @@ void ml_report_add_finding(ml_report *r, const char *name, const char *case_json
     cJSON *oj = obs_json ? cJSON_ParseWithLength(obs_json, obs_len) : NULL;
     uint64_t id = 0;
     char ftrans[64] = "", fverdict[128] = "";
-    bool has_id = name && parse_finding_name(name, &id, ftrans, sizeof ftrans, fverdict, sizeof fverdict);
+    /* the name repeats the verdict: used only when there is no observation to judge */
+    bool has_id = name && ml_store_parse_name(name, &id, ftrans, sizeof ftrans, fverdict, sizeof fverdict);
     const ml_rp_fuzzlog *fl = fuzz_entry(r, name);
     finding_class *fc = malloc(sizeof *fc * ML_SIG_MAX);
     int t, nclasses = fc ? finding_classes(case_json, case_len, obs_json, obs_len, cj, oj, fl, ftrans, fverdict,
@@ -608,6 +570,8 @@ bool ml_report_add_triage(ml_report *r, const char *json, size_t len, char *err,
     return true;
 }
 
+static void complete_counts(ml_report *r);
+
 /* Applied when the page is made, once every finding file is in. */
 void ml_rp_apply_triage(ml_report *r)
 {
@@ -683,6 +647,47 @@ void ml_rp_apply_triage(ml_report *r)
             snprintf(note, sizeof note, "not minimized");
         g->min_note = strdup(note);
     }
+    complete_counts(r);
+}
+
+/* A bug's complete count (summary.json or triage.json: {id, count,
+ * transports}) where more than its finding files show. */
+static void complete_count(ml_report *r, const cJSON *b)
+{
+    const char *id = ml_rp_jstr(b, "id");
+    double cnt;
+    if (!id || !ml_rp_jnum(b, "count", &cnt) || cnt < 0)
+        return;
+    for (int i = 0; i < r->ngroups; i++) {
+        ml_rp_fgroup *g = &r->groups[i];
+        if (!g->sig_id[0] || strcmp(g->sig_id, id) || (double)g->count >= cnt)
+            continue;
+        g->count = (uint64_t)cnt;
+        const cJSON *tt, *tr = cJSON_GetObjectItemCaseSensitive(b, "transports");
+        if (cJSON_IsObject(tr)) {
+            memset(g->per_t, 0, sizeof g->per_t);
+            cJSON_ArrayForEach(tt, tr)
+            {
+                ml_transport x;
+                g->per_t[ml_transport_from_name(tt->string, &x) ? (int)x : ML_T_COUNT] +=
+                    cJSON_IsNumber(tt) && tt->valuedouble > 0 ? (uint64_t)tt->valuedouble : 0;
+            }
+        }
+    }
+}
+
+static void complete_counts(ml_report *r)
+{
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(r->summary, "bugs")) complete_count(r, b);
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(r->triage, "bugs")) complete_count(r, b);
+    r->failing = r->nfindings;
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(r->summary, "counts");
+    double f = 0, e = 0;
+    if (ml_rp_jnum(c, "fail", &f) && ml_rp_jnum(c, "error", &e) && f + e > (double)r->failing)
+        r->failing = (uint64_t)(f + e);
+    if (r->lines && r->kinds[ML_RP_K_FAIL] + r->kinds[ML_RP_K_ERROR] > r->failing)
+        r->failing = r->kinds[ML_RP_K_FAIL] + r->kinds[ML_RP_K_ERROR];
 }
 
 static int cmp_idmap(const void *a, const void *b)
@@ -1050,29 +1055,19 @@ static bool dir_empty(const char *path)
 
 static int load_findings(ml_report *r, const char *dir, char *err, size_t errlen)
 {
-    char **files;
-    if (dir_empty(dir))   /* a clean run's findings/ (and ml_list_cases sorts NULL when empty) */
+    if (dir_empty(dir))   /* a clean run's findings/ */
         return 0;
-    int n = ml_list_cases(dir, &files, err, errlen);
+    ml_store_entry *files;
+    int n = ml_store_list_findings(dir, &files, err, errlen);
     if (n < 0)
         return -1;
     int used = 0;
     for (int i = 0; i < n; i++) {
-        const char *f = files[i];
-        const char *b = strrchr(f, '/');
-        b = b ? b + 1 : f;
-        /* not findings: run and triage files, fuzzing's originals (the .json beside is minimized) */
-        /* a fuzzing store's raw findings count until minimized (ml_not_a_finding) */
-        if (ml_not_a_finding(f) || b[0] == '.' || strstr(f, "/bugs/")) {
-            free(files[i]);
-            continue;
-        }
+        const char *f = files[i].path;
         size_t cl = 0, ol = 0;
         char e[256];
         char *ct = ml_read_file(f, ML_RP_MAX_FINDING_FILE, &cl, e, sizeof e);
-        char obs[4096];
-        snprintf(obs, sizeof obs, "%.*s.obs", (int)(strlen(f) - 5), f);
-        char *ot = is_file(obs) ? ml_read_file(obs, ML_RP_MAX_FINDING_FILE, &ol, e, sizeof e) : NULL;
+        char *ot = files[i].obs ? ml_read_file(files[i].obs, ML_RP_MAX_FINDING_FILE, &ol, e, sizeof e) : NULL;
         struct stat st;
         double mt = stat(f, &st) == 0 ? (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 : 0;
         if (ct) {
@@ -1081,9 +1076,8 @@ static int load_findings(ml_report *r, const char *dir, char *err, size_t errlen
         }
         free(ct);
         free(ot);
-        free(files[i]);
     }
-    free(files);
+    ml_store_entries_free(files, n);
     return used;
 }
 

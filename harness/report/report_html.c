@@ -188,7 +188,7 @@ static void kind_bar(ml_html *h, const uint64_t n[ML_RP_NK])
     ml_html_raw(h, "<div class=\"sb\">");
     for (int k = 0; k < ML_RP_K_OTHER && total; k++)
         if (n[k])
-            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", ml_rp_kind_names[k], 100.0 * n[k] / total);
+            ml_html_fmt(h, "<i class=\"b-%s\" style=\"width:%.2f%%\"></i>", ml_rp_kind_name(k), 100.0 * n[k] / total);
     ml_html_raw(h, "</div>");
 }
 
@@ -339,7 +339,7 @@ static void section_header(ml_html *h, ml_report *r)
             uint64_t n[ML_RP_NK] = {0}, tot = 0;
             double d;
             for (int k = 0; k < ML_RP_K_OTHER; k++)
-                if (ml_rp_jnum(t, ml_rp_kind_names[k], &d) && d >= 0)
+                if (ml_rp_jnum(t, ml_rp_kind_name(k), &d) && d >= 0)
                     tot += n[k] = (uint64_t)d;
             ml_html_raw(h, "<tr><td>");
             ml_html_text(h, t->string);
@@ -1069,7 +1069,7 @@ static void section_findings(ml_html *h, ml_report *r)
                        "defects counts toward both), most harmful first, then most cases. Each shows the "
                        "observation of its smallest recorded case, and its minimized case when triage "
                        "minimized it.</p>",
-                    (unsigned long long)(r->nfindings ? r->nfindings : 0), r->ngroups);
+                    (unsigned long long)r->failing, r->ngroups);
     else if (r->ngroups)
         ml_html_fmt(h, "<p class=\"note\">No finding files were found next to the results: the %d groups below "
                        "come from results.jsonl alone (transport, verdict, layout), without cases or "
@@ -1879,8 +1879,7 @@ char *ml_report_html(ml_report *r, size_t *len)
     ml_html_raw(&h, "</div></header><nav><a href=\"#overview\">Run</a><a href=\"#findings-section\">Bugs</a>"
                     "<a href=\"#matrix-section\">Verdict matrix</a><a href=\"#coverage\">Coverage</a>"
                     "<a href=\"#charts\">Over time</a><a href=\"#regression\">Regressions</a></nav><main>");
-    if (r->triage)
-        ml_rp_apply_triage(r);
+    ml_rp_apply_triage(r);
     section_header(&h, r);
     section_findings(&h, r);
     section_matrix(&h, r);

@@ -35,7 +35,7 @@
 #define ML_RP_MAX_LINE (1u << 20)
 
 enum { ML_RP_K_PASS, ML_RP_K_FAIL, ML_RP_K_ERROR, ML_RP_K_INVALID, ML_RP_K_OTHER, ML_RP_NK };
-extern const char *const ml_rp_kind_names[ML_RP_NK];   /* "pass", ... "other" */
+const char *ml_rp_kind_name(int k);   /* "pass", "fail", "error", "invalid" (ml_vkind_name), "other" */
 
 /* How a verdict reads against its expectation (baseline.h's ml_expect, in
  * the order the page lists them). */
@@ -143,7 +143,8 @@ struct ml_report {
     cJSON *triage;                        /* triage.json, when there is one */
     ml_rp_fgroup *groups;
     int ngroups;
-    uint64_t nfindings;
+    uint64_t nfindings;       /* finding files read */
+    uint64_t failing;         /* failing cases: ml_rp_apply_triage, complete when the run kept only some files */
     bool findings_loaded;
     ml_rp_idmap *ids;
     size_t nids, capids;
@@ -177,7 +178,9 @@ int ml_rp_class_rank(const char *s);              /* layout classes in page orde
 int ml_rp_transport_rank(const char *s);          /* transports in page order */
 /* The indexes of t's strings sorted by rank, then name; returns the count. */
 int ml_rp_ordered(const ml_rp_stab *t, int (*rank)(const char *), int *idx);
-/* Folds triage.json (minimized cases, signatures) into the groups. */
+/* Folds triage.json (minimized cases, signatures) into the groups, and
+ * the complete per-bug counts of summary.json and triage.json (a run keeps
+ * only --keep finding files per bug). */
 void ml_rp_apply_triage(ml_report *r);
 
 #endif

@@ -1,0 +1,176 @@
+/* memlayout run directory: the one owner of its format. What `run` and
+ * `ci --out` write, and what `triage` and `report` read:
+ *
+ *   results.jsonl     one line per case (ml_store_add), whole lines only
+ *   findings/         NNNNNN-<transport>-<verdict slug>.json: the canonical
+ *                     case of a finding, .obs beside it: the runner's
+ *                     observation (the verdict is the oracle's reading of it;
+ *                     the name only repeats it). At most opts.keep per bug.
+ *   summary.json      totals, per-bug counts, files kept and not kept;
+ *                     "incomplete": true (and "error") until the run ends
+ *                     cleanly, or when a write failed
+ *   triage.json, bugs/<id>.json   the distinct bugs, minimized (triage.h)
+ *   python.log        the Python children's stdout and stderr
+ *   .memlayout.lock   flock'd while a run writes here; marks the directory
+ *                     as a memlayout run directory
+ *
+ * Safe by construction: the directory is opened once without following a
+ * link and every file under it is opened relative to it with O_NOFOLLOW;
+ * new files are created with O_EXCL, whole files replaced through a temp
+ * file with a name no one can guess (ml_write_atomic_at). The directory,
+ * and each directory in it, must belong to this user and not be a symbolic
+ * link. A reused run directory is emptied (ml_store_begin) before the new
+ * run writes: its files never mix with the previous run's.
+ *
+ * Every write and close is checked: the first failure (ENOSPC, EIO, ...)
+ * is kept as one line "<path>: cannot write: <reason>" (ml_store_error),
+ * every later write is skipped, and the caller stops. results.jsonl never
+ * keeps a torn line (a short write is truncated back to the last whole
+ * line); the summary then says "incomplete": true and the error. */
+#ifndef ML_STORE_H
+#define ML_STORE_H
+
+#include "case.h"
+#include "oracle.h"
+#include "triage.h"
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ML_STORE_KEEP 20                    /* finding files kept per bug by default */
+#define ML_STORE_LOCK ".memlayout.lock"
+
+typedef enum {
+    ML_STORE_OK,
+    ML_STORE_REFUSED,   /* not a directory memlayout may write: a link, another user's, not a run (exit 2) */
+    ML_STORE_BUSY,      /* another memlayout writes there (exit 3) */
+    ML_STORE_IO,        /* cannot create, open or lock it (exit 3) */
+} ml_store_status;
+
+typedef struct {
+    bool force;         /* empty a directory that is not a memlayout run (or holds links) all the same */
+    int keep;           /* finding files kept per bug; 0: every one */
+    bool python_log;    /* create python.log (ml_store_log_fd) */
+} ml_store_opts;
+
+typedef struct ml_store ml_store;
+
+/* Opens dir as a run directory, creating it (and its parents) if missing,
+ * and locks it. Refused (ML_STORE_REFUSED) when dir is a symbolic link,
+ * another user's, holds a symbolic link or another user's directory, or is
+ * neither empty nor a memlayout run directory (o->force empties it all the
+ * same, links included; never another user's). ML_STORE_BUSY when another
+ * memlayout holds the lock. Changes nothing in dir but the lock file.
+ * err: one line naming dir. */
+ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status *st, char *err, size_t errlen);
+
+/* Starts the run: removes everything in the directory but the lock (the
+ * previous run's files), writes summary.json saying the run is incomplete
+ * (command: argv), creates findings/, results.jsonl and python.log. Call
+ * it once the run can start (its temp dir exists): nothing of the previous
+ * run is touched before. False: ml_store_error says why. */
+bool ml_store_begin(ml_store *s, int argc, char **argv);
+
+/* python.log opened for appending (O_NOFOLLOW): hand it to the children
+ * (ml_campaign.log_fd). -1 without opts.python_log or before begin. */
+int ml_store_log_fd(const ml_store *s);
+
+/* One case's line of results.jsonl. */
+typedef struct {
+    uint64_t id;
+    const ml_case *c;
+    const char *verdict;      /* ml_verdict_str */
+    double seconds;           /* the runner's time for the case */
+    /* run: written when layout is set */
+    double t;                 /* seconds since the run started */
+    int view_ndim;            /* the parent view's ndim, -1: not observed */
+    const char *layout, *child;   /* ml_report_layout_class of both views */
+    /* ci: written when case_key is set */
+    const char *case_key, *expected, *status, *env;   /* expected NULL: null */
+} ml_store_line;
+
+/* Records one case: its line, and for a fail or error verdict the finding.
+ * A finding is judged into its bugs (ml_sig_all, r and v: NULL when there
+ * is no observation) and counted under each (ml_store_bugs); its files
+ * (case_json, and obs_json when given) are written while one of its bugs
+ * has fewer than opts.keep files kept for it; that bug keeps it. Its line
+ * says "bugs": [ids] and "finding": its file name, or null when not kept.
+ * False once a write failed (this or an earlier one). */
+bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, const char *obs_json,
+                  const ml_result *r, const ml_verdict *v);
+
+/* Writes the lines added so far (a few times a second: the run's tick). */
+bool ml_store_flush(ml_store *s);
+
+/* Totals of what was added. */
+typedef struct {
+    uint64_t cases;
+    uint64_t kinds[ML_V_INVALID + 1];     /* by ml_vkind */
+    uint64_t kept, not_kept;              /* findings with files, findings without (--keep) */
+} ml_store_totals;
+void ml_store_totals_get(const ml_store *s, ml_store_totals *t);
+/* The distinct verdicts of findings in first-seen order, with counts. */
+int ml_store_verdicts(const ml_store *s, const char *const **names, const uint64_t **counts);
+/* The findings grouped into bugs (owned by the store). */
+ml_bugs *ml_store_bugs(ml_store *s);
+
+/* triage.json and bugs/<id>.json of the store's bugs (ml_bugs_json). */
+bool ml_store_write_triage(ml_store *s);
+
+/* The summary: summary (made by the caller, with its own members, e.g.
+ * "command", "seed", "seconds"; taken over) gets "cases", "counts",
+ * "per_transport", "findings" (per verdict), "bugs" ([{id, severity,
+ * count, kept, transports}], ranked), "keep", "findings_kept",
+ * "findings_not_kept" and "incomplete" (with "error" when a write failed),
+ * and is written; results.jsonl and python.log are closed. */
+bool ml_store_finish(ml_store *s, cJSON *summary);
+
+/* The run could not go on for another reason (no Python): the summary
+ * ml_store_finish writes says "incomplete" with why. */
+void ml_store_abort(ml_store *s, const char *why);
+
+/* The first write error ("<path>: cannot write: <reason>"), NULL if none. */
+const char *ml_store_error(const ml_store *s);
+const char *ml_store_dir(const ml_store *s);
+
+/* Releases the lock and frees s (finishing nothing). */
+void ml_store_close(ml_store *s);
+
+/* ---- the names and the readers ------------------------------------------- */
+
+/* "000042-loky-fail-data-flags" (no extension): a finding's name. */
+void ml_store_finding_name(uint64_t id, ml_transport t, const char *verdict, char *buf, size_t len);
+/* Parses such a name (any directory before it, any extension after):
+ * false if it is not one. transport and verdict are what the name repeats
+ * ("fail:data,flags"); readers judge the observation where there is one. */
+bool ml_store_parse_name(const char *name, uint64_t *id, char *transport, size_t tlen, char *verdict,
+                         size_t vlen);
+
+/* A finding on disk. */
+typedef struct {
+    char *path;               /* the case file */
+    char *obs;                /* its observation file, NULL when there is none */
+    bool has_id;
+    uint64_t id;              /* from its name */
+} ml_store_entry;
+
+/* The findings under dir (a run's findings/, a fuzzing store, or any
+ * directory of finding case files), sorted by path: every *.json that is
+ * a finding (ml_not_a_finding, nothing under bugs/). Returns the count, or
+ * -1 (err set). */
+int ml_store_list_findings(const char *dir, ml_store_entry **out, char *err, size_t errlen);
+void ml_store_entries_free(ml_store_entry *e, int n);
+
+/* Complete counts for bugs read back from the files of findings_dir: when
+ * it is a run's findings/ and the run kept only some files per bug, its
+ * summary.json has every bug's count, transports and severity, and the
+ * number of findings. True when they were applied. */
+bool ml_store_complete_counts(const char *findings_dir, ml_bugs *b);
+
+/* triage.json and bugs/<id>.json into dir (created; not a link, this
+ * user's): `memlayout triage --out`. */
+bool ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen);
+
+#endif
