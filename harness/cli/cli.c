@@ -1,5 +1,6 @@
 /* Shared command-line parsing for memlayout's commands. */
 #include "cli.h"
+#include "env.h"
 #include "fsutil.h"
 
 #include <cJSON.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 volatile sig_atomic_t ml_cli_stop;
 
@@ -114,8 +116,76 @@ bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
         return true;
     }
     case 'q': co->quiet = true; return true;
+    case ML_OPT_WITH: {
+        size_t n = co->with ? strlen(co->with) : 0;
+        char *w = realloc(co->with, n + strlen(optarg) + 2);
+        if (!w)
+            ml_cli_usage(cmd, "--with: out of memory%s", "");
+        if (n)
+            w[n++] = ' ';
+        strcpy(w + n, optarg);
+        co->with = w;
+        return true;
+    }
+    case ML_OPT_ENV_DIR:
+        if (!*optarg)
+            ml_cli_usage(cmd, "--env-dir: empty path%s", "");
+        co->env_dir = optarg;
+        return true;
     }
     return false;
+}
+
+char *ml_cli_env_root(const char *env_dir)
+{
+    if (!env_dir)
+        return ml_env_default_root();
+    if (env_dir[0] == '/')
+        return strdup(env_dir);
+    char cwd[4096], buf[8192];
+    if (!getcwd(cwd, sizeof cwd))
+        return strdup(env_dir);
+    snprintf(buf, sizeof buf, "%s/%s", cwd, env_dir);
+    return strdup(buf);
+}
+
+int ml_cli_common_env(const char *cmd, ml_cli_common *co)
+{
+    if (!co->with)
+        return ML_EXIT_OK;
+    char err[1536], who[64];
+    const char *spec = co->with;
+    char *reqs = ml_env_normalize(&spec, 1, err, sizeof err);
+    if (!reqs) {
+        fprintf(stderr, "memlayout %s: --with: %s\n", cmd, err);
+        return ML_EXIT_USAGE;
+    }
+    char *root = ml_cli_env_root(co->env_dir);
+    snprintf(who, sizeof who, "memlayout %s", cmd);
+    ml_env_opts eo = {.quiet = co->quiet, .who = who};
+    char *site = NULL;
+    bool installed;
+    int sig;
+    ml_env_status st = ml_env_ensure(root, reqs, &eo, &site, &installed, &sig, err, sizeof err);
+    free(root);
+    if (st != ML_ENV_OK) {
+        fprintf(stderr, "memlayout %s: --with \"%s\": %s\n", cmd, reqs, err);
+        free(reqs);
+        return st == ML_ENV_INTERRUPTED ? 128 + sig : ML_EXIT_ENV;
+    }
+    co->with_reqs = reqs;
+    co->env_site = site;
+    if (co->py.python_path) {   /* --python-path first: a checkout over the environment */
+        size_t n = strlen(co->py.python_path) + strlen(site) + 2;
+        char *both = malloc(n);
+        if (!both)
+            return ML_EXIT_ENV;
+        snprintf(both, n, "%s:%s", co->py.python_path, site);
+        co->py.python_path = both;
+    } else {
+        co->py.python_path = site;
+    }
+    return ML_EXIT_OK;
 }
 
 void ml_cli_common_init(ml_cli_common *co)

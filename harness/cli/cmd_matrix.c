@@ -111,6 +111,9 @@ int ml_cmd_matrix(int argc, char **argv)
     }
     if (optind >= argc)
         ml_cli_usage("matrix", "expected case files or directories%s", "");
+    int env_rc = ml_cli_common_env("matrix", &co);
+    if (env_rc)
+        return env_rc;
     for (int i = 0; i < nspec; i++)
         parse_env(specs[i], &co, &envs[nenv++]);
     if (!nenv) {

@@ -105,6 +105,9 @@ int ml_cmd_replay(int argc, char **argv)
     }
     if (optind >= argc)
         ml_cli_usage("replay", "expected case files or directories%s", "");
+    int env_rc = ml_cli_common_env("replay", &co);
+    if (env_rc)
+        return env_rc;
 
     replay_ctx rx;
     memset(&rx, 0, sizeof rx);
