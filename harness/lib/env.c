@@ -275,6 +275,13 @@ static int run_pip(const char *tmp, const char *site, const char *reqs, const ch
         int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (in < 0 || out < 0 || chdir(tmp) != 0)   /* cwd: no local folder taken for a package */
             _exit(126);
+        /* pip's own temporary files: inside the install's folder (removed
+         * with it, whatever happens) and on the target's file system */
+        if (mkdir("pip-tmp", 0700) == 0) {
+            char t[4200];
+            snprintf(t, sizeof t, "%s/pip-tmp", tmp);
+            setenv("TMPDIR", t, 1);
+        }
         dup2(in, 0);
         dup2(out, 1);
         dup2(out, 2);
@@ -616,6 +623,9 @@ ml_env_status ml_env_ensure(const char *root, const char *reqs, const ml_env_opt
         snprintf(err, errlen, "pip install failed: %s", why);
         goto out;
     }
+    char ptmp[4300];
+    snprintf(ptmp, sizeof ptmp, "%s/pip-tmp", tmp);
+    ml_rmtree(ptmp);
     dists d;
     if (!read_dists(tsite, &d)) {
         dists_free(&d);
