@@ -94,6 +94,18 @@ uint32_t ml_cli_transports(const char *cmd, const char *list)
 
 
 
+/* The strings the shared options allocate live as long as the process (one
+ * command per process): held here, they stay reachable. */
+static struct {
+    char *python_path, *with, *reqs, *site, *path;
+} owned;
+
+static char *own(char **slot, char *s)
+{
+    free(*slot);
+    return *slot = s;
+}
+
 /* Handles an option every Python-running command shares; false if not one. */
 bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
 {
@@ -112,19 +124,17 @@ bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
         struct stat st;
         if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
             ml_cli_usage(cmd, "--python-path: \"%s\" is not a directory", optarg);
-        co->py.python_path = realpath(optarg, NULL);
+        co->py.python_path = own(&owned.python_path, realpath(optarg, NULL));
         return true;
     }
     case 'q': co->quiet = true; return true;
     case ML_OPT_WITH: {
         size_t n = co->with ? strlen(co->with) : 0;
-        char *w = realloc(co->with, n + strlen(optarg) + 2);
+        char *w = malloc(n + strlen(optarg) + 2);
         if (!w)
             ml_cli_usage(cmd, "--with: out of memory%s", "");
-        if (n)
-            w[n++] = ' ';
-        strcpy(w + n, optarg);
-        co->with = w;
+        snprintf(w, n + strlen(optarg) + 2, "%s%s%s", n ? co->with : "", n ? " " : "", optarg);
+        co->with = own(&owned.with, w);
         return true;
     }
     case ML_OPT_ENV_DIR:
@@ -173,15 +183,15 @@ int ml_cli_common_env(const char *cmd, ml_cli_common *co)
         free(reqs);
         return st == ML_ENV_INTERRUPTED ? 128 + sig : ML_EXIT_ENV;
     }
-    co->with_reqs = reqs;
-    co->env_site = site;
+    co->with_reqs = own(&owned.reqs, reqs);
+    co->env_site = own(&owned.site, site);
     if (co->py.python_path) {   /* --python-path first: a checkout over the environment */
         size_t n = strlen(co->py.python_path) + strlen(site) + 2;
         char *both = malloc(n);
         if (!both)
             return ML_EXIT_ENV;
         snprintf(both, n, "%s:%s", co->py.python_path, site);
-        co->py.python_path = both;
+        co->py.python_path = own(&owned.path, both);
     } else {
         co->py.python_path = site;
     }
