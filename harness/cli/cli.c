@@ -159,30 +159,42 @@ char *ml_cli_env_root(const char *env_dir)
     return strdup(buf);
 }
 
-int ml_cli_common_env(const char *cmd, ml_cli_common *co)
+int ml_cli_env_site(const char *cmd, const char *opt, const char *with, const char *env_dir, bool quiet,
+                    char **reqs_out, char **site_out)
 {
-    if (!co->with)
-        return ML_EXIT_OK;
     char err[1536], who[64];
-    const char *spec = co->with;
-    char *reqs = ml_env_normalize(&spec, 1, err, sizeof err);
+    char *reqs = ml_env_normalize(&with, 1, err, sizeof err);
+    *reqs_out = *site_out = NULL;
     if (!reqs) {
-        fprintf(stderr, "memlayout %s: --with: %s\n", cmd, err);
+        fprintf(stderr, "memlayout %s: %s: %s\n", cmd, opt, err);
         return ML_EXIT_USAGE;
     }
-    char *root = ml_cli_env_root(co->env_dir);
+    char *root = ml_cli_env_root(env_dir);
     snprintf(who, sizeof who, "memlayout %s", cmd);
-    ml_env_opts eo = {.quiet = co->quiet, .who = who};
+    ml_env_opts eo = {.quiet = quiet, .who = who};
     char *site = NULL;
     bool installed;
     int sig;
     ml_env_status st = ml_env_ensure(root, reqs, &eo, &site, &installed, &sig, err, sizeof err);
     free(root);
     if (st != ML_ENV_OK) {
-        fprintf(stderr, "memlayout %s: --with \"%s\": %s\n", cmd, reqs, err);
+        fprintf(stderr, "memlayout %s: %s \"%s\": %s\n", cmd, opt, reqs, err);
         free(reqs);
         return st == ML_ENV_INTERRUPTED ? 128 + sig : ML_EXIT_ENV;
     }
+    *reqs_out = reqs;
+    *site_out = site;
+    return ML_EXIT_OK;
+}
+
+int ml_cli_common_env(const char *cmd, ml_cli_common *co)
+{
+    if (!co->with)
+        return ML_EXIT_OK;
+    char *reqs, *site;
+    int rc = ml_cli_env_site(cmd, "--with", co->with, co->env_dir, co->quiet, &reqs, &site);
+    if (rc)
+        return rc;
     co->with_reqs = own(&owned.reqs, reqs);
     co->env_site = own(&owned.site, site);
     if (co->py.python_path) {   /* --python-path first: a checkout over the environment */

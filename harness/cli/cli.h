@@ -72,6 +72,11 @@ bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co);
  * Returns 0, or an exit status after one line on stderr: 2 a malformed
  * requirement, 3 the install failed, 130/143 interrupted. */
 int ml_cli_common_env(const char *cmd, ml_cli_common *co);
+/* The environment of the requirement string with (option opt, for messages),
+ * found or installed: *reqs the normalized requirements, *site its sys.path
+ * folder (both malloc'd). 0, or an exit status after one line on stderr. */
+int ml_cli_env_site(const char *cmd, const char *opt, const char *with, const char *env_dir, bool quiet,
+                    char **reqs, char **site);
 /* The environment cache: --env-dir, else the default (malloc'd). */
 char *ml_cli_env_root(const char *env_dir);
 

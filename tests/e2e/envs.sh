@@ -82,6 +82,32 @@ else
     skip joblib_1_6_0_environment "$work/add.err"
 fi
 
+# ---- matrix --with-each: the release that broke a case and the one that fixed it ----
+if cached "joblib==1.2.0" >/dev/null && cached "$JL" >/dev/null; then
+    ml matrix --with-each "joblib==1.2.0" "$JL" corpus/regress/cases --json "$work/mx.json"
+    check matrix_with_each_should_exit_1_when_releases_differ test "$(last_rc)" = 1
+    check matrix_with_each_should_label_environments_by_versions out_has "^  B = joblib-1\.6\.0+numpy-1\.24\.[0-9]*  (reducer joblib, with $JL)$"
+    check matrix_with_each_should_say_when_the_public_example_was_fixed \
+        out_has "^  public-example-reshape-5x3-reduce.json \[reduce\]: fails from A (joblib-1\.2\.0+numpy-1\.24\.[0-9]*); fixed in B (joblib-1\.6\.0"
+    check matrix_with_each_should_say_when_its_f_twin_broke \
+        out_has "^  reshape-f-5x3-of-1d-memmap-reduce.json \[reduce\]: passes from A (.*); fails since B (joblib-1\.6\.0"
+    check matrix_with_each_should_say_what_never_changed \
+        out_has "^  transpose-c-2d-memmap-loky.json \[loky\]: fails in every environment$"
+    "$PY" -c "
+import json, sys
+m = json.load(open('$work/mx.json'))
+c = {x['case'].split('/')[-1]: x for x in m['cases']}
+pe = c['public-example-reshape-5x3-reduce.json']
+ok = (m['environments'][1]['with'] == '$JL' and pe['first_failing'].startswith('joblib-1.2.0')
+      and pe['first_fixed'].startswith('joblib-1.6.0')
+      and c['control-backing-shape-5x3-loky.json']['first_failing'] is None)
+sys.exit(0 if ok else 1)"
+    check matrix_with_each_json_should_name_first_failing_and_fixed test $? = 0
+    [ "$(last_rc)" = 1 ] || show_last
+else
+    skip matrix_with_each_environments "$work/add.err"
+fi
+
 # ---- installing: two at once, refresh --------------------------------------------
 fresh="$work/fresh"
 ("$ML" env --env-dir "$fresh" add "$JL" >"$work/a.out" 2>"$work/a.err"; echo $? >"$work/a.rc") &
