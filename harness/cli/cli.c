@@ -170,6 +170,13 @@ int ml_cli_env_site(const char *cmd, const char *opt, const char *with, const ch
         return ML_EXIT_USAGE;
     }
     char *root = ml_cli_env_root(env_dir);
+    if (strchr(root, ':')) {   /* sys.path and PYTHONPATH lists are ':'-separated */
+        fprintf(stderr, "memlayout %s: the environment cache %s has a ':' in its path, which PYTHONPATH "
+                "cannot hold (--env-dir DIR moves it)\n", cmd, root);
+        free(root);
+        free(reqs);
+        return ML_EXIT_ENV;
+    }
     snprintf(who, sizeof who, "memlayout %s", cmd);
     ml_env_opts eo = {.quiet = quiet, .who = who};
     char *site = NULL;

@@ -45,8 +45,9 @@ enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, M
 #define ML_CLI_ENV_HELP \
     "      --with REQS      run in a Python environment from PyPI: pip requirements\n" \
     "                       such as \"joblib==1.6.0 numpy==2.3.*\", installed once\n" \
-    "                       (wheels only) into the environment cache and put first\n" \
-    "                       on sys.path of every Python process (memlayout env)\n" \
+    "                       (wheels only) into the environment cache and put at\n" \
+    "                       the front of sys.path of every Python process, behind\n" \
+    "                       --python-path folders if any (see memlayout env --help)\n" \
     "      --env-dir DIR    the environment cache (default\n" \
     "                       $XDG_CACHE_HOME/memlayout/envs, else ~/.cache/memlayout/envs)\n"
 
