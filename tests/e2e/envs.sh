@@ -213,6 +213,12 @@ if site2=$(cached "$NP2"); then
     check a_numpy_2_campaign_should_have_no_protocol_or_build_error \
         sh -c "! grep -Eq '\"verdict\":\"error:(protocol|build)' '$work/np2/results.jsonl'"
     check a_numpy_2_campaign_should_print_versions out_has "NumPy 2\.3\."
+    # the control: memlayout's correct reducer finds nothing on NumPy 2 either
+    ml run --with "$NP2" --reducer reference --seed 3 --time 5 -T reduce,loky,multiprocessing,reference,threading \
+        -q --no-minimize --report none --out "$work/np2ref"
+    check the_reference_reducer_should_pass_everything_on_numpy_2 test "$(last_rc)" = 0
+    check the_reference_campaign_should_run_cases test "$(wc -l <"$work/np2ref/results.jsonl")" -gt 50
+    [ "$(last_rc)" = 0 ] || show_last
 else
     skip numpy_2_environment "$work/add.err"
 fi
