@@ -9,8 +9,9 @@
 set -eu
 
 # The harness: C compiler and make, libpython3.11 to embed, NumPy and joblib
-# under test, cJSON for the case format.
-BUILD_PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib libcjson-dev"
+# under test, cJSON for the case format, pip for the environments --with
+# installs from PyPI (wheels only).
+BUILD_PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib python3-pip libcjson-dev"
 # The runner's tests (tests/python), and the process tools the e2e tests use.
 TEST_PKGS="python3-pytest procps"
 # The fuzzers: clang with libFuzzer's runtime, AFL++, and zip for the

@@ -31,6 +31,8 @@ if [ -x "$BUILD/tests/test_layout_numpy" ]; then
     suite layout-numpy sh -c "'$BUILD/tests/test_layout_numpy' 100000 | '$PY' tests/layout_numpy.py"
 fi
 suite runner "$PY" -m pytest -q -p no:cacheprovider tests/python
+# the same and the layout test under NumPy 2 and joblib 1.6 from PyPI (cached)
+suite numpy2 env BUILD="$BUILD" PY="$PY" sh tests/numpy2.sh
 for t in tests/e2e/*.sh; do
     [ "$(basename "$t")" = lib.sh ] && continue
     suite "e2e-$(basename "$t" .sh)" env BUILD="$BUILD" PY="$PY" sh "$t"

@@ -1,5 +1,6 @@
 /* Shared command-line parsing for memlayout's commands. */
 #include "cli.h"
+#include "env.h"
 #include "fsutil.h"
 
 #include <cJSON.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 volatile sig_atomic_t ml_cli_stop;
 
@@ -93,6 +95,18 @@ uint32_t ml_cli_transports(const char *cmd, const char *list)
 
 
 
+/* The strings the shared options allocate live as long as the process (one
+ * command per process): held here, they stay reachable. */
+static struct {
+    char *python_path, *with, *reqs, *site, *path;
+} owned;
+
+static char *own(char **slot, char *s)
+{
+    free(*slot);
+    return *slot = s;
+}
+
 /* Handles an option every Python-running command shares; false if not one. */
 bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
 {
@@ -111,12 +125,97 @@ bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co)
         struct stat st;
         if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
             ml_cli_usage(cmd, "--python-path: \"%s\" is not a directory", optarg);
-        co->py.python_path = realpath(optarg, NULL);
+        co->py.python_path = own(&owned.python_path, realpath(optarg, NULL));
         return true;
     }
     case 'q': co->quiet = true; return true;
+    case ML_OPT_WITH: {
+        size_t n = co->with ? strlen(co->with) : 0;
+        char *w = malloc(n + strlen(optarg) + 2);
+        if (!w)
+            ml_cli_usage(cmd, "--with: out of memory%s", "");
+        snprintf(w, n + strlen(optarg) + 2, "%s%s%s", n ? co->with : "", n ? " " : "", optarg);
+        co->with = own(&owned.with, w);
+        return true;
+    }
+    case ML_OPT_ENV_DIR:
+        if (!*optarg)
+            ml_cli_usage(cmd, "--env-dir: empty path%s", "");
+        co->env_dir = optarg;
+        return true;
     }
     return false;
+}
+
+char *ml_cli_env_root(const char *env_dir)
+{
+    if (!env_dir)
+        return ml_env_default_root();
+    if (env_dir[0] == '/')
+        return strdup(env_dir);
+    char cwd[4096], buf[8192];
+    if (!getcwd(cwd, sizeof cwd))
+        return strdup(env_dir);
+    snprintf(buf, sizeof buf, "%s/%s", cwd, env_dir);
+    return strdup(buf);
+}
+
+int ml_cli_env_site(const char *cmd, const char *opt, const char *with, const char *env_dir, bool quiet,
+                    char **reqs_out, char **site_out)
+{
+    char err[1536], who[64];
+    char *reqs = ml_env_normalize(&with, 1, err, sizeof err);
+    *reqs_out = *site_out = NULL;
+    if (!reqs) {
+        fprintf(stderr, "memlayout %s: %s: %s\n", cmd, opt, err);
+        return ML_EXIT_USAGE;
+    }
+    char *root = ml_cli_env_root(env_dir);
+    if (strchr(root, ':')) {   /* sys.path and PYTHONPATH lists are ':'-separated */
+        fprintf(stderr, "memlayout %s: the environment cache %s has a ':' in its path, which PYTHONPATH "
+                "cannot hold (--env-dir DIR moves it)\n", cmd, root);
+        free(root);
+        free(reqs);
+        return ML_EXIT_ENV;
+    }
+    snprintf(who, sizeof who, "memlayout %s", cmd);
+    ml_env_opts eo = {.quiet = quiet, .who = who};
+    char *site = NULL;
+    bool installed;
+    int sig;
+    ml_env_status st = ml_env_ensure(root, reqs, &eo, &site, &installed, &sig, err, sizeof err);
+    free(root);
+    if (st != ML_ENV_OK) {
+        fprintf(stderr, "memlayout %s: %s \"%s\": %s\n", cmd, opt, reqs, err);
+        free(reqs);
+        return st == ML_ENV_INTERRUPTED ? 128 + sig : ML_EXIT_ENV;
+    }
+    *reqs_out = reqs;
+    *site_out = site;
+    return ML_EXIT_OK;
+}
+
+int ml_cli_common_env(const char *cmd, ml_cli_common *co)
+{
+    if (!co->with)
+        return ML_EXIT_OK;
+    char *reqs, *site;
+    int rc = ml_cli_env_site(cmd, "--with", co->with, co->env_dir, co->quiet, &reqs, &site);
+    if (rc)
+        return rc;
+    co->with_reqs = own(&owned.reqs, reqs);
+    co->env_site = own(&owned.site, site);
+    if (co->py.python_path) {   /* --python-path first: a checkout over the environment */
+        size_t n = strlen(co->py.python_path) + strlen(site) + 2;
+        char *both = malloc(n);
+        if (!both)
+            return ML_EXIT_ENV;
+        snprintf(both, n, "%s:%s", co->py.python_path, site);
+        co->py.python_path = own(&owned.path, both);
+    } else {
+        co->py.python_path = site;
+    }
+    return ML_EXIT_OK;
 }
 
 void ml_cli_common_init(ml_cli_common *co)

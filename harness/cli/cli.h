@@ -26,15 +26,30 @@ typedef struct {
     int batch;
     ml_limits lim;
     bool quiet;
+    char *with;             /* --with: requirement strings as given, joined by spaces */
+    char *with_reqs;        /* the same normalized, once ml_cli_common_env ran */
+    const char *env_dir;    /* --env-dir: the environment cache */
+    char *env_site;         /* the environment's sys.path entry */
 } ml_cli_common;
 
-enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, ML_OPT_BATCH, ML_OPT_MAX_OPS, ML_OPT_MAX_NDIM, ML_OPT_DETAIL };
+enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, ML_OPT_BATCH, ML_OPT_MAX_OPS, ML_OPT_MAX_NDIM, ML_OPT_DETAIL,
+       ML_OPT_WITH, ML_OPT_ENV_DIR };
 
 #define ML_CLI_COMMON_LONGOPTS \
     {"jobs", required_argument, 0, 'j'}, {"timeout", required_argument, 0, ML_OPT_TIMEOUT}, \
     {"max-bytes", required_argument, 0, ML_OPT_MAX_BYTES}, {"reducer", required_argument, 0, ML_OPT_REDUCER}, \
     {"python-path", required_argument, 0, ML_OPT_PYPATH}, {"batch", required_argument, 0, ML_OPT_BATCH}, \
-    {"detail", no_argument, 0, ML_OPT_DETAIL}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}
+    {"detail", no_argument, 0, ML_OPT_DETAIL}, {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, \
+    {"with", required_argument, 0, ML_OPT_WITH}, {"env-dir", required_argument, 0, ML_OPT_ENV_DIR}
+
+#define ML_CLI_ENV_HELP \
+    "      --with REQS      run in a Python environment from PyPI: pip requirements\n" \
+    "                       such as \"joblib==1.6.0 numpy==2.3.*\", installed once\n" \
+    "                       (wheels only) into the environment cache and put at\n" \
+    "                       the front of sys.path of every Python process, behind\n" \
+    "                       --python-path folders if any (see memlayout env --help)\n" \
+    "      --env-dir DIR    the environment cache (default\n" \
+    "                       $XDG_CACHE_HOME/memlayout/envs, else ~/.cache/memlayout/envs)\n"
 
 #define ML_CLI_COMMON_HELP \
     "  -j, --jobs N         Python children running cases in parallel (default 1)\n" \
@@ -43,6 +58,7 @@ enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, M
     "      --reducer R      joblib (default) or reference: memlayout's correct reducer\n" \
     "                       patched into joblib for every transport\n" \
     "      --python-path D  put D first on sys.path (another joblib or NumPy checkout)\n" \
+    ML_CLI_ENV_HELP \
     "      --batch N        cases per batch sent to a child (default 64)\n" \
     "      --detail         observations carry the leading elements of each array\n" \
     "  -q, --quiet          no progress line\n" \
@@ -52,6 +68,18 @@ enum { ML_OPT_TIMEOUT = 1000, ML_OPT_MAX_BYTES, ML_OPT_REDUCER, ML_OPT_PYPATH, M
 void ml_cli_common_init(ml_cli_common *co);
 /* Handles an option of ML_CLI_COMMON_LONGOPTS; false if opt is not one. */
 bool ml_cli_common_option(const char *cmd, int opt, ml_cli_common *co);
+/* After the options: the --with environment, found in the cache or installed
+ * (env.h), goes on co->py.python_path after any --python-path folders.
+ * Returns 0, or an exit status after one line on stderr: 2 a malformed
+ * requirement, 3 the install failed, 130/143 interrupted. */
+int ml_cli_common_env(const char *cmd, ml_cli_common *co);
+/* The environment of the requirement string with (option opt, for messages),
+ * found or installed: *reqs the normalized requirements, *site its sys.path
+ * folder (both malloc'd). 0, or an exit status after one line on stderr. */
+int ml_cli_env_site(const char *cmd, const char *opt, const char *with, const char *env_dir, bool quiet,
+                    char **reqs, char **site);
+/* The environment cache: --env-dir, else the default (malloc'd). */
+char *ml_cli_env_root(const char *env_dir);
 
 /* SIGINT, SIGTERM and SIGHUP set ml_cli_stop to the signal's number (no
  * SA_RESTART, so poll() wakes up); commands pass &ml_cli_stop to campaigns
@@ -95,6 +123,8 @@ int ml_cmd_triage(int argc, char **argv);
 int ml_cmd_repro(int argc, char **argv);
 int ml_cmd_ci(int argc, char **argv);
 int ml_cmd_matrix(int argc, char **argv);
+/* memlayout env list|add|rm|path: the environment cache. */
+int ml_cmd_env(int argc, char **argv);
 /* memlayout report RESULTS [-o FILE]: the HTML report. */
 int ml_cmd_report(int argc, char **argv);
 /* The report a campaign writes when it ends: into report_path, or NULL for

@@ -147,6 +147,9 @@ int ml_cmd_ci(int argc, char **argv)
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         ml_cli_usage("ci", "\"%s\" is not a directory", dir);
+    int env_rc = ml_cli_common_env("ci", &co);
+    if (env_rc)
+        return env_rc;
     char cdir[4096], bdef[4096], err[1024];
     snprintf(cdir, sizeof cdir, "%s/cases", dir);
     bool cases_in_dir = !(stat(cdir, &sb) == 0 && S_ISDIR(sb.st_mode));   /* DIR holds the cases */
@@ -229,10 +232,11 @@ int ml_cmd_ci(int argc, char **argv)
                               .severity = cs.severity[i], .bug = cs.bug[i][0] ? cs.bug[i] : NULL};
     }
     char hint[4400];
-    snprintf(hint, sizeof hint, "memlayout ci %s --update-baseline%s%s%s%s%s%s", dir,
+    snprintf(hint, sizeof hint, "memlayout ci %s --update-baseline%s%s%s%s%s%s%s%s%s", dir,
              strcmp(co.py.reducer, "joblib") ? " --reducer " : "",
              strcmp(co.py.reducer, "joblib") ? co.py.reducer : "", env_name ? " --env-name " : "",
-             env_name ? env_name : "", bpath == bdef ? "" : " --baseline ", bpath == bdef ? "" : bpath);
+             env_name ? env_name : "", bpath == bdef ? "" : " --baseline ", bpath == bdef ? "" : bpath,
+             co.with_reqs ? " --with \"" : "", co.with_reqs ? co.with_reqs : "", co.with_reqs ? "\"" : "");
     ml_ci_meta meta = {.suite = "memlayout regress", .env = env, .version = ML_VERSION,
                        .allow_fixed = allow_fixed, .update_hint = hint, .fail_on = fail_on};
     for (int i = 0; i < cs.n; i++)

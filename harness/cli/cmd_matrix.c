@@ -23,9 +23,17 @@ static const char matrix_help[] =
     "                         reducer=R        joblib (default) or reference\n"
     "                         python-path=DIR  a joblib or NumPy checkout put first\n"
     "                                          on sys.path\n"
+    "                         with=REQS        pip requirements from PyPI, as --with\n"
+    "                                          (last: takes the rest of SPEC)\n"
     "                       repeat for each environment; default: the installed\n"
-    "                       joblib (with --reducer/--python-path if given) and\n"
-    "                       reducer=reference, memlayout's correct reducer\n"
+    "                       joblib (with --reducer/--python-path/--with if given)\n"
+    "                       and reducer=reference, memlayout's correct reducer\n"
+    "      --with-each      every argument that is not a case file or folder is a\n"
+    "                       requirement set, one environment each, in the order\n"
+    "                       given (oldest release first): matrix --with-each\n"
+    "                       \"joblib==1.2.0\" \"joblib==1.5.*\" \"joblib==1.6.0\" CASES\n"
+    "                       prints, per case, the first environment that fails it\n"
+    "                       and the first after that passes it (fixed)\n"
     "      --json FILE      the matrix as JSON\n"
     "  -T, --transport L    run every case through each of these transports\n"
     "                       instead of its own (comma-separated, all, pickle)\n"
@@ -35,13 +43,16 @@ static const char matrix_help[] =
     "some verdict differs between environments, 2 bad arguments or cases, 3\n"
     "an environment is broken, 130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
-#define MAX_ENVS 8
+#define MAX_ENVS 16
 
 typedef struct {
     char name[128];
     char key[256];
     ml_py_opts py;
     char *path;        /* realpath of python-path, owned */
+    char *with;        /* with=REQS as given (points into argv or the spec copy), or NULL */
+    char *reqs, *site; /* its normalized requirements and sys.path folder, owned */
+    char *joined;      /* python-path:site, owned */
     char **verdict;    /* per case */
 } matrix_env;
 
@@ -52,6 +63,14 @@ static void parse_env(const char *spec, const ml_cli_common *co, matrix_env *e)
     e->py.reducer = "joblib";
     e->py.python_path = NULL;
     char *copy = strdup(spec), *save = NULL;
+    char *with = strstr(copy, "with=");
+    if (with && (with == copy || with[-1] == ',')) {   /* with=REQS: the rest, commas included */
+        e->with = strdup(with + 5);
+        if (with > copy)
+            with[-1] = 0;
+        else
+            copy[0] = 0;
+    }
     for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq)
@@ -72,13 +91,91 @@ static void parse_env(const char *spec, const ml_cli_common *co, matrix_env *e)
             e->path = realpath(v, NULL);
             e->py.python_path = e->path;
         } else {
-            ml_cli_usage("matrix", "--env: unknown key \"%s\" (name, reducer, python-path)", kv);
+            ml_cli_usage("matrix", "--env: unknown key \"%s\" (name, reducer, python-path, with)", kv);
         }
     }
     free(copy);
 }
 
-enum { OPT_JSON = 4000 };
+enum { OPT_JSON = 4000, OPT_WITH_EACH };
+
+/* Installs (or finds) the environment of e->with and puts it on sys.path
+ * after e's python-path. 0 or an exit status (message printed). */
+static int env_with(const ml_cli_common *co, matrix_env *e, int idx)
+{
+    if (!e->with)
+        return 0;
+    char opt[64];
+    snprintf(opt, sizeof opt, "environment %c", 'A' + idx);
+    int rc = ml_cli_env_site("matrix", opt, e->with, co->env_dir, co->quiet, &e->reqs, &e->site);
+    if (rc)
+        return rc;
+    if (e->py.python_path) {
+        size_t n = strlen(e->py.python_path) + strlen(e->site) + 2;
+        e->joined = malloc(n);
+        if (!e->joined)
+            return ML_EXIT_ENV;
+        snprintf(e->joined, n, "%s:%s", e->py.python_path, e->site);
+        e->py.python_path = e->joined;
+    } else {
+        e->py.python_path = e->site;
+    }
+    return 0;
+}
+
+static bool is_finding(const char *v)
+{
+    return v && (!strncmp(v, "fail", 4) || !strncmp(v, "error", 5));
+}
+
+/* Per case, through the environments in order: where it starts failing and
+ * where it is fixed ("fails in A; fixed in C; fails again in E"). */
+static void print_history(const ml_case_set *cs, const matrix_env *envs, int nenv, cJSON *jcases)
+{
+    printf("\nhistory, environments in the order given:\n");
+    for (int i = 0; i < cs->n; i++) {
+        char line[2048];
+        size_t n = (size_t)snprintf(line, sizeof line, "  %s [%s]: ", ml_cli_base_name(cs->paths[i]),
+                                    ml_transport_name(cs->cases[i].transport));
+        int first_fail = -1, first_fixed = -1, prev = -1, changes = 0;
+        for (int e = 0; e < nenv; e++) {
+            const char *v = envs[e].verdict[i];
+            if (!v || !strcmp(v, "invalid"))
+                continue;   /* did not run there: no change */
+            int f = is_finding(v);
+            bool failed_before = first_fail >= 0;
+            if (f && first_fail < 0)
+                first_fail = e;
+            if (!f && first_fail >= 0 && first_fixed < 0 && prev == 1)
+                first_fixed = e;
+            if (prev < 0)
+                n += (size_t)snprintf(line + n, n < sizeof line ? sizeof line - n : 0, "%s from %c (%s)",
+                                      f ? "fails" : "passes", 'A' + e, envs[e].name);
+            else if (f != prev) {
+                changes++;
+                n += (size_t)snprintf(line + n, n < sizeof line ? sizeof line - n : 0, "; %s %c (%s)",
+                                      !f ? "fixed in" : failed_before ? "fails again since" : "fails since",
+                                      'A' + e, envs[e].name);
+            }
+            prev = f;
+        }
+        if (prev < 0) {
+            snprintf(line + n, n < sizeof line ? sizeof line - n : 0, "ran nowhere");
+        } else if (!changes) {
+            n = (size_t)snprintf(line, sizeof line, "  %s [%s]: %s in every environment",
+                                 ml_cli_base_name(cs->paths[i]), ml_transport_name(cs->cases[i].transport),
+                                 prev ? "fails" : "passes");
+        }
+        puts(line);
+        cJSON *o = cJSON_GetArrayItem(jcases, i);
+        if (o) {
+            cJSON_AddItemToObject(o, "first_failing",
+                                  first_fail >= 0 ? cJSON_CreateString(envs[first_fail].name) : cJSON_CreateNull());
+            cJSON_AddItemToObject(o, "first_fixed",
+                                  first_fixed >= 0 ? cJSON_CreateString(envs[first_fixed].name) : cJSON_CreateNull());
+        }
+    }
+}
 
 int ml_cmd_matrix(int argc, char **argv)
 {
@@ -91,9 +188,11 @@ int ml_cmd_matrix(int argc, char **argv)
     uint32_t override = 0;
     static const struct option lo[] = {
         {"env", required_argument, 0, 'e'}, {"json", required_argument, 0, OPT_JSON},
+        {"with-each", no_argument, 0, OPT_WITH_EACH},
         {"transport", required_argument, 0, 'T'}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     char *specs[MAX_ENVS];
     int nspec = 0, opt;
+    bool with_each = false;
     while ((opt = getopt_long(argc, argv, "e:T:j:qh", lo, NULL)) != -1) {
         if (ml_cli_common_option("matrix", opt, &co))
             continue;
@@ -104,25 +203,66 @@ int ml_cmd_matrix(int argc, char **argv)
             specs[nspec++] = optarg;
             break;
         case OPT_JSON: json_out = optarg; break;
+        case OPT_WITH_EACH: with_each = true; break;
         case 'T': override = ml_cli_transports("matrix", optarg); break;
         case 'h': fputs(matrix_help, stdout); return ML_EXIT_OK;
         default: fputs(matrix_help, stderr); return ML_EXIT_USAGE;
         }
     }
-    if (optind >= argc)
+    /* --with-each: the arguments that are not case files or folders are
+     * requirement sets, one environment each */
+    char *casev[argc > 0 ? argc : 1];
+    int ncase = 0;
+    for (int a = optind; a < argc; a++) {
+        struct stat sb;
+        if (!with_each || stat(argv[a], &sb) == 0) {
+            casev[ncase++] = argv[a];
+            continue;
+        }
+        if (nspec == MAX_ENVS)
+            ml_cli_usage("matrix", "--with-each: at most 16 environments%s", "");
+        specs[nspec++] = NULL;
+        memset(&envs[nspec - 1], 0, sizeof envs[0]);
+        envs[nspec - 1].with = argv[a];
+    }
+    if (!ncase)
         ml_cli_usage("matrix", "expected case files or directories%s", "");
-    for (int i = 0; i < nspec; i++)
-        parse_env(specs[i], &co, &envs[nenv++]);
+    if (with_each && !nspec)
+        ml_cli_usage("matrix", "--with-each: no requirement set among the arguments%s", "");
+    int env_rc = ml_cli_common_env("matrix", &co);
+    if (env_rc)
+        return env_rc;
+    for (int i = 0; i < nspec; i++) {
+        if (specs[i]) {
+            parse_env(specs[i], &co, &envs[nenv++]);
+        } else {   /* a --with-each set: joblib's reducer, the set's packages */
+            char *with = envs[i].with;
+            parse_env("reducer=joblib", &co, &envs[nenv++]);
+            envs[i].with = strdup(with);
+        }
+    }
+    for (int e = 0; e < nenv; e++)
+        if ((env_rc = env_with(&co, &envs[e], e)))
+            break;
     if (!nenv) {
         memset(&envs[0], 0, sizeof envs[0]);
         envs[0].py = co.py;
         parse_env("reducer=reference", &co, &envs[1]);
+        envs[1].py.python_path = co.py.python_path;   /* the same packages, the correct reducer */
         nenv = 2;
     }
     ml_case_set cs;
-    if (!ml_case_set_load("matrix", &cs, argc - optind, argv + optind, NULL, &co.lim)) {
+    memset(&cs, 0, sizeof cs);
+    if (env_rc || !ml_case_set_load("matrix", &cs, ncase, casev, NULL, &co.lim)) {
         ml_case_set_free(&cs);
-        return ML_EXIT_USAGE;
+        for (int e = 0; e < nenv; e++) {
+            free(envs[e].path);
+            free(envs[e].with);
+            free(envs[e].reqs);
+            free(envs[e].site);
+            free(envs[e].joined);
+        }
+        return env_rc ? env_rc : ML_EXIT_USAGE;
     }
     if (override) {   /* every case through each chosen transport */
         int n = 0;
@@ -144,6 +284,10 @@ int ml_cmd_matrix(int argc, char **argv)
         x.result_json = calloc((size_t)x.n, sizeof *x.result_json);
         x.kind = calloc((size_t)x.n, sizeof *x.kind);
         x.seconds = calloc((size_t)x.n, sizeof *x.seconds);
+        x.severity = calloc((size_t)x.n, sizeof *x.severity);
+        x.bug = calloc((size_t)x.n, sizeof *x.bug);
+        for (int i = 0; i < x.n; i++)
+            x.severity[i] = -1;
         ml_case_set_free(&cs);
         cs = x;
     }
@@ -173,11 +317,12 @@ int ml_cmd_matrix(int argc, char **argv)
     if (rc == ML_EXIT_OK && !ml_cli_stop) {
         printf("matrix: %d case%s x %d environments\n", cs.n, cs.n == 1 ? "" : "s", nenv);
         for (int e = 0; e < nenv; e++)
-            printf("  %c = %s%s%s  (reducer %s%s%s)\n", 'A' + e, envs[e].name,
+            printf("  %c = %s%s%s  (reducer %s%s%s%s%s)\n", 'A' + e, envs[e].name,
                    strcmp(envs[e].name, envs[e].key) ? ": " : "",
                    strcmp(envs[e].name, envs[e].key) ? envs[e].key : "", envs[e].py.reducer,
-                   envs[e].py.python_path ? ", python-path " : "",
-                   envs[e].py.python_path ? envs[e].py.python_path : "");
+                   envs[e].reqs ? ", with " : "", envs[e].reqs ? envs[e].reqs : "",
+                   envs[e].py.python_path && !envs[e].reqs ? ", python-path " : "",
+                   envs[e].py.python_path && !envs[e].reqs ? envs[e].py.python_path : "");
         size_t w = 4;
         for (int i = 0; i < cs.n; i++)
             if (strlen(ml_cli_base_name(cs.paths[i])) > w)
@@ -196,38 +341,45 @@ int ml_cmd_matrix(int argc, char **argv)
                 printf("  %-28s", envs[e].verdict[i] ? envs[e].verdict[i] : "-");
             printf("%s\n", same ? "" : "  <- differs");
         }
+        cJSON *root = cJSON_CreateObject();
+        cJSON *jc = cJSON_CreateArray();
+        for (int i = 0; i < cs.n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "case", cs.paths[i]);
+            cJSON_AddStringToObject(o, "transport", ml_transport_name(cs.cases[i].transport));
+            cJSON *vv = cJSON_AddArrayToObject(o, "verdicts");
+            for (int e = 0; e < nenv; e++)
+                cJSON_AddItemToArray(vv, envs[e].verdict[i] ? cJSON_CreateString(envs[e].verdict[i])
+                                                            : cJSON_CreateNull());
+            cJSON_AddItemToArray(jc, o);
+        }
+        if (with_each)
+            print_history(&cs, envs, nenv, jc);
         printf("\nmatrix: %d of %d case%s differ%s between environments\n", differ, cs.n, cs.n == 1 ? "" : "s",
                differ == 1 ? "s" : "");
         rc = differ ? ML_EXIT_FINDINGS : ML_EXIT_OK;
         if (json_out) {
-            cJSON *root = cJSON_CreateObject();
             cJSON *je = cJSON_AddArrayToObject(root, "environments");
             for (int e = 0; e < nenv; e++) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "name", envs[e].name);
                 cJSON_AddStringToObject(o, "key", envs[e].key);
                 cJSON_AddStringToObject(o, "reducer", envs[e].py.reducer);
+                if (envs[e].reqs)
+                    cJSON_AddStringToObject(o, "with", envs[e].reqs);
                 if (envs[e].py.python_path)
                     cJSON_AddStringToObject(o, "python_path", envs[e].py.python_path);
                 else
                     cJSON_AddNullToObject(o, "python_path");
                 cJSON_AddItemToArray(je, o);
             }
-            cJSON *jc = cJSON_AddArrayToObject(root, "cases");
-            for (int i = 0; i < cs.n; i++) {
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddStringToObject(o, "case", cs.paths[i]);
-                cJSON_AddStringToObject(o, "transport", ml_transport_name(cs.cases[i].transport));
-                cJSON *vv = cJSON_AddArrayToObject(o, "verdicts");
-                for (int e = 0; e < nenv; e++)
-                    cJSON_AddItemToArray(vv, envs[e].verdict[i] ? cJSON_CreateString(envs[e].verdict[i])
-                                                                : cJSON_CreateNull());
-                cJSON_AddItemToArray(jc, o);
-            }
+            cJSON_AddItemToObject(root, "cases", jc);
+            jc = NULL;
             if (!ml_cli_write_text("matrix", "--json", json_out, cJSON_Print(root)))
                 rc = ML_EXIT_ENV;
-            cJSON_Delete(root);
         }
+        cJSON_Delete(jc);
+        cJSON_Delete(root);
     }
     if (ml_cli_stop)
         rc = ml_cli_interrupted_exit();
@@ -236,6 +388,10 @@ int ml_cmd_matrix(int argc, char **argv)
             free(envs[e].verdict[i]);
         free(envs[e].verdict);
         free(envs[e].path);
+        free(envs[e].with);
+        free(envs[e].reqs);
+        free(envs[e].site);
+        free(envs[e].joined);
     }
     ml_case_set_free(&cs);
     return rc;

@@ -70,6 +70,9 @@ int ml_cmd_minimize(int argc, char **argv)
     }
     if (optind != argc - 1)
         ml_cli_usage("minimize", "expected one case file%s", "");
+    int env_rc = ml_cli_common_env("minimize", &co);
+    if (env_rc)
+        return env_rc;
     ml_case *in = malloc(sizeof *in), *min = malloc(sizeof *min);
     if (!in || !min || !ml_cli_read_case("minimize", argv[optind], &co.lim, in)) {
         free(in);

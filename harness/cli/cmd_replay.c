@@ -106,6 +106,9 @@ int ml_cmd_replay(int argc, char **argv)
     }
     if (optind >= argc)
         ml_cli_usage("replay", "expected case files or directories%s", "");
+    int env_rc = ml_cli_common_env("replay", &co);
+    if (env_rc)
+        return env_rc;
 
     replay_ctx rx;
     memset(&rx, 0, sizeof rx);
@@ -175,26 +178,28 @@ int ml_cmd_replay(int argc, char **argv)
     ml_camp_status st = ml_campaign_run(&cp, err, sizeof err);
     ml_rmtree(tmp);
     free(tmp);
-    if (st == ML_CAMP_ENV) {
+    if (st == ML_CAMP_ENV)
         fprintf(stderr, "memlayout replay: %s\n", err);
-        return ML_EXIT_ENV;
-    }
     int counts[4] = {0};
     for (int i = 0; i < rx.n; i++) {
         if (!rx.lines[i])
             continue;
-        puts(rx.lines[i]);
+        if (st != ML_CAMP_ENV)
+            puts(rx.lines[i]);
         counts[rx.kinds[i]]++;
         free(rx.lines[i]);
     }
-    printf("replay: %d cases, %d pass, %d fail, %d error, %d invalid\n", rx.n,
-           counts[ML_V_PASS], counts[ML_V_FAIL], counts[ML_V_ERROR], counts[ML_V_INVALID]);
+    if (st != ML_CAMP_ENV)
+        printf("replay: %d cases, %d pass, %d fail, %d error, %d invalid\n", rx.n,
+               counts[ML_V_PASS], counts[ML_V_FAIL], counts[ML_V_ERROR], counts[ML_V_INVALID]);
     for (int i = 0; i < rx.n; i++)
         free(rx.cases[i].path);
     free(rx.cases);
     free(rx.lines);
     free(rx.kinds);
     free(cp.versions);
+    if (st == ML_CAMP_ENV)
+        return ML_EXIT_ENV;
     if (st == ML_CAMP_STOPPED)
         return ml_cli_interrupted_exit();
     if (counts[ML_V_INVALID])

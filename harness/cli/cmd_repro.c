@@ -84,6 +84,9 @@ int ml_cmd_repro(int argc, char **argv)
         ml_cli_usage("repro", "expected one case file%s", "");
     if (minimize && !run)
         ml_cli_usage("repro", "--minimize runs the case: it cannot go with --no-run%s", "");
+    int env_rc = run ? ml_cli_common_env("repro", &co) : 0;   /* --no-run runs no Python */
+    if (env_rc)
+        return env_rc;
     ml_case *c = malloc(sizeof *c), *min = malloc(sizeof *min);
     ml_outcome *o = malloc(sizeof *o);
     int rc = ML_EXIT_OK;

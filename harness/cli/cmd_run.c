@@ -188,6 +188,9 @@ int ml_cmd_run(int argc, char **argv)
     }
     if (optind < argc)
         ml_cli_usage("run", "unexpected argument \"%s\"", argv[optind]);
+    int env_rc = ml_cli_common_env("run", &co);
+    if (env_rc)
+        return env_rc;
     if (!have_seed)
         rc.seed = ((uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid()) & ML_MAX_SEED;
     if (!rc.ncases && !seconds)

@@ -80,6 +80,9 @@ int ml_cmd_triage(int argc, char **argv)
     }
     if (optind != argc - 1)
         ml_cli_usage("triage", "expected one directory%s", "");
+    int env_rc = ml_cli_common_env("triage", &co);
+    if (env_rc)
+        return env_rc;
     if (minimize)
         co.py.detail = true;   /* the minimized cases' observations show values */
     const char *dir = argv[optind];

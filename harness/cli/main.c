@@ -20,6 +20,7 @@ static const struct {
     {"ci", ml_cmd_ci, "regression job against corpus baselines (JUnit, SARIF)"},
     {"matrix", ml_cmd_matrix, "replay cases in several environments: cases x environments"},
     {"report", ml_cmd_report, "HTML report of a run, fuzzing session, ci or matrix results"},
+    {"env", ml_cmd_env, "Python environments from PyPI that --with runs in: list, add, rm"},
     {"version", ml_cmd_version, NULL},   /* also --version; listed below the table */
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -38,7 +39,8 @@ static void print_help(FILE *f)
             fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
           "  memlayout COMMAND --help   options of a command\n"
-          "  memlayout --version        versions of memlayout, Python, NumPy, joblib\n", f);
+          "  memlayout --version        versions of memlayout, Python, NumPy, joblib\n"
+          "                             (--with REQS: of that environment, and its workers')\n", f);
 }
 
 int main(int argc, char **argv)

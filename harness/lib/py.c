@@ -103,6 +103,7 @@ static char *build_options(const ml_py_opts *o)
     SET("reducer", PyUnicode_FromString(o->reducer ? o->reducer : "joblib"));
     SET("workers", PyLong_FromLong(o->workers > 0 ? o->workers : 2));
     SET("detail", PyBool_FromLong(o->detail));
+    SET("versions_only", PyBool_FromLong(o->versions_only));
     if (o->fault)
         SET("fault", PyUnicode_FromString(o->fault));
     else

@@ -14,6 +14,9 @@ typedef struct {
     bool detail;              /* observations carry the leading elements */
     const char *fault;        /* test-only fault injection, "crash:<seed>" / "hang:<seed>" */
     const char *python_path;  /* colon-separated dirs put first on sys.path, or NULL */
+    bool versions_only;       /* only to report versions: the runner also asks a worker of
+                                 each worker transport, and reports (not raises) a joblib
+                                 that cannot send a memmap with this NumPy */
 } ml_py_opts;
 
 /* Initialize Python and the runner. On success returns true and, if versions

@@ -110,7 +110,10 @@ def _empty_view(filename, dtype, mode, first, shape, strides):
     iface["strides"] = tuple(strides)
     a = np.asarray(_Interface(iface, x))
     if a.dtype != dtype:
-        a.dtype = dtype   # the interface route loses structured dtypes
+        # the interface route loses structured dtypes; a view of the same
+        # item size keeps shape and strides (setting .dtype may not last:
+        # NumPy 2.4 already deprecates setting .strides)
+        a = a.view(dtype)
     return a
 
 

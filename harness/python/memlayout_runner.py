@@ -30,10 +30,10 @@ import numpy as np
 
 import memlayout_reference as reference
 
-try:
-    from numpy.core.multiarray import normalize_axis_index as _norm_axis
-except ImportError:   # NumPy >= 2
+try:   # NumPy >= 2: public; numpy.core is numpy._core and warns on import
     from numpy.lib.array_utils import normalize_axis_index as _norm_axis
+except ImportError:   # NumPy 1.x
+    from numpy.core.multiarray import normalize_axis_index as _norm_axis
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -479,14 +479,75 @@ def _clean_forward_reducer(red):
 
 def versions():
     jl = _import_joblib()
-    return json.dumps({
+    v = {
         "python": sys.version.split()[0],
         "numpy": np.__version__,
         "joblib": jl.joblib.__version__,
         "numpy_path": os.path.dirname(os.path.realpath(np.__file__)),
         "joblib_path": os.path.dirname(os.path.realpath(jl.joblib.__file__)),
         "executable": sys.executable,
-    })
+    }
+    if _state.get("problem"):
+        v["problem"] = _state["problem"]
+    if _state.get("workers_seen"):
+        v["workers"] = _state["workers_seen"]
+    return json.dumps(v)
+
+
+def where():
+    """This process's NumPy and joblib, versions and folders (run in workers)."""
+    import joblib
+    return {"pid": os.getpid(), "numpy": np.__version__,
+            "numpy_path": os.path.dirname(os.path.realpath(np.__file__)),
+            "joblib": joblib.__version__,
+            "joblib_path": os.path.dirname(os.path.realpath(joblib.__file__))}
+
+
+def worker_versions():
+    """where() as seen by a worker of each worker transport: the NumPy and
+    joblib a worker imports must be the parent's (an environment put first on
+    sys.path reaches workers through sys.path and PYTHONPATH)."""
+    jl = _import_joblib()
+    out = {}
+    for kind in WORKER:
+        try:
+            if kind in ("loky", "multiprocessing"):
+                par = jl.Parallel(n_jobs=max(2, _state["workers"]), backend=kind)
+                got = par([jl.delayed(where)()])[0]
+            else:
+                got = _get_pool(kind).apply(where)
+            if got.get("pid") == os.getpid():
+                got["error"] = "ran in the parent process, not in a worker"
+        except Exception as e:
+            got = {"error": _line(e)}
+        out[kind] = got
+    return out
+
+
+def joblib_problem():
+    """Why joblib's reducer cannot send a memmap with this NumPy, or None.
+
+    joblib before 1.4 calls np.byte_bounds, which NumPy 2.0 removed: with such
+    a pair every memmap it sends raises, and a campaign would find nothing but
+    that incompatibility.
+    """
+    jl = _import_joblib()
+    path = os.path.join(_state["tmpdir"], f"check-{os.getpid()}.dat")
+    red = None
+    try:
+        _write_file(path, (bytes(16),))
+        m = np.memmap(path, dtype="<u4", mode="r", shape=(4,))
+        red = _forward_reducer()
+        fn, args = red(m[1:])
+        fn(*args)
+    except Exception as e:
+        return (f"joblib {jl.joblib.__version__} cannot send a memmap with NumPy "
+                f"{np.__version__}: {_line(e)}")
+    finally:
+        if red is not None:
+            _clean_forward_reducer(red)
+        _unlink(path)
+    return None
 
 
 def init(options="{}"):
@@ -500,6 +561,10 @@ def init(options="{}"):
     fault        TEST-ONLY fault injection: "crash:<seed>" makes the receiver of
                  the case with that seed segfault, "hang:<seed>" makes it sleep 3600 s
     python_path  directories put first on sys.path and PYTHONPATH
+    versions_only  only to say what this environment is (memlayout --version):
+                 versions() then also names the NumPy and joblib each worker
+                 transport's workers import, and a joblib that cannot send a
+                 memmap with this NumPy is reported there ("problem"), not raised
     """
     o = json.loads(options) if isinstance(options, str) else dict(options or {})
     tmpdir = o.get("tmpdir") or os.environ.get("TMPDIR") or "/tmp"
@@ -541,6 +606,13 @@ def init(options="{}"):
         raise ValueError(f'reducer: must be "joblib" or "reference", not {reducer!r}')
     _state["reducer"] = reducer
     _apply_reducer(reducer)
+    _state["problem"] = joblib_problem()
+    _state["workers_seen"] = None
+    if o.get("versions_only"):
+        _state["workers_seen"] = worker_versions()
+    elif _state["problem"]:
+        raise RuntimeError(_state["problem"] + "; put a joblib that supports it in the "
+                           "environment, e.g. --with \"joblib==1.6.0 numpy==" + np.__version__ + "\"")
     _state["init"] = True
     return versions()
 

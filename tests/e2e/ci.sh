@@ -140,6 +140,9 @@ m = json.load(open('$work/matrix.json'))
 ok = len(m['environments']) == 2 and len(m['cases']) == $ncases and m['environments'][1]['reducer'] == 'reference'
 sys.exit(0 if ok else 1)"
 check matrix_json_should_hold_cases_by_environments test $? = 0
+ml matrix -q -T loky,reduce "$corpus/cases/public-example-reshape-5x3-loky.json"
+check matrix_with_transports_should_run_each_one test "$(last_rc)" = 1
+check matrix_with_transports_should_show_both out_has "^matrix: 2 cases x 2 environments"
 
 # --python-path: a patched joblib checkout (the order bug fixed) as a second
 # environment shows which cases the patch changes.

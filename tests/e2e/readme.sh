@@ -29,6 +29,9 @@ check readme_should_show_commands test -s "$work/readme.cmds"
 # are findings (1); ci reads them against the corpus baseline (0).
 want_rc() {
     case $1 in
+    PYTHONPATH=*bug2.py) echo 1 ;;   # a bug joblib 1.6.0 still has
+    *" replay --with "*) echo 0 ;;   # joblib 1.6.0 fixed the public example
+    *" env "*) echo 0 ;;
     *" ci "*) echo 0 ;;
     *" gen "* | *" --version"* | *" report "*) echo 0 ;;
     *" minimize "*) echo 0 ;;
@@ -54,6 +57,8 @@ while IFS= read -r cmd; do
     rc=$?
     check "readme_command_${n}_should_exit_$want" test "$rc" = "$want"
     if [ "$rc" != "$want" ]; then
+        grep -q "PyPI unreachable" "$work/readme.$n.err" &&
+            echo "SKIP readme command $n (PyPI unreachable and nothing cached): counted as failed" >&2
         echo "  command: $cmd (exit $rc)" >&2
         tail -5 "$work/readme.$n.err" >&2
     fi
