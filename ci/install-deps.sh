@@ -14,9 +14,10 @@ set -eu
 BUILD_PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib python3-pip libcjson-dev"
 # The runner's tests (tests/python), and the process tools the e2e tests use.
 TEST_PKGS="python3-pytest procps"
-# The fuzzers: clang with libFuzzer's runtime, AFL++, and zip for the
-# OSS-Fuzz seed corpora (fuzz/build.sh, tests/e2e/fuzz.sh).
-FUZZ_PKGS="clang libclang-rt-14-dev afl++ zip unzip"
+# The fuzzers: clang with libFuzzer's runtime, llvm-symbolizer (llvm-14) for
+# the crash frames, AFL++, and zip for the OSS-Fuzz seed corpora
+# (fuzz/build.sh, tests/e2e/fuzz.sh).
+FUZZ_PKGS="clang libclang-rt-14-dev llvm-14 afl++ zip unzip"
 # The HTML report in a real browser.
 BROWSER_PKGS="chromium fonts-dejavu-core"
 
