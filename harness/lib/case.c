@@ -11,6 +11,7 @@
  * Anything quoted back from the input in a message is cut short and has
  * non-printable bytes escaped, so an error is always one clean line. */
 #include "case.h"
+#include "strbuf.h"
 
 #include <cJSON.h>
 #include <stdarg.h>
@@ -1279,31 +1280,11 @@ bool ml_case_parse(const char *json, size_t len, const ml_limits *lim,
 
 /* ---- canonical writing ---------------------------------------------------- */
 
-typedef struct {
-    char *p;
-    size_t len, cap;
-    bool oom;
-} sbuf;
+typedef ml_strbuf sbuf;
 
 static void sb_mem(sbuf *b, const char *s, size_t n)
 {
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    ml_strbuf_put(b, s, n);
 }
 
 static void sb_str(sbuf *b, const char *s)

@@ -1,5 +1,6 @@
 /* The run directory: see store.h. */
 #include "store.h"
+#include "strbuf.h"
 
 #include "fsutil.h"
 #include "signature.h"
@@ -518,66 +519,28 @@ bool ml_store_flush(ml_store *s)
     return s->begun && s->blen ? flush_results(s) : !s->failed;
 }
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        while (b->n + n + 1 > cap)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-
-static void sb_fmt(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_fmt(sbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
+typedef ml_strbuf sbuf;
 
 /* ,"key":"escaped value" (NULL: null) */
 static void sb_str(sbuf *b, const char *key, const char *v)
 {
-    sb_fmt(b, ",\"%s\":", key);
+    ml_strbuf_fmt(b, ",\"%s\":", key);
     if (!v) {
-        sb_put(b, "null", 4);
+        ml_strbuf_put(b, "null", 4);
         return;
     }
-    sb_put(b, "\"", 1);
+    ml_strbuf_put(b, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
-            sb_put(b, e, 2);
+            ml_strbuf_put(b, e, 2);
         } else if (*p < 0x20) {
-            sb_fmt(b, "\\u%04x", *p);
+            ml_strbuf_fmt(b, "\\u%04x", *p);
         } else {
-            sb_put(b, (const char *)p, 1);
+            ml_strbuf_put(b, (const char *)p, 1);
         }
     }
-    sb_put(b, "\"", 1);
+    ml_strbuf_put(b, "\"", 1);
 }
 
 static void ops_list(const ml_case *c, char *buf, size_t len)
@@ -749,17 +712,17 @@ bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, co
     char ops[256], dt[8];
     ops_list(l->c, ops, sizeof ops);
     sbuf b = {0};
-    sb_fmt(&b, "{\"id\":%llu", (unsigned long long)l->id);
+    ml_strbuf_fmt(&b, "{\"id\":%llu", (unsigned long long)l->id);
     sb_str(&b, "transport", ml_transport_name(l->c->transport));
     sb_str(&b, "verdict", l->verdict);
-    sb_fmt(&b, ",\"ndim\":%d,\"order\":\"%c\"", l->c->ndim, l->c->order == 'F' ? 'F' : 'C');
+    ml_strbuf_fmt(&b, ",\"ndim\":%d,\"order\":\"%c\"", l->c->ndim, l->c->order == 'F' ? 'F' : 'C');
     sb_str(&b, "source", l->c->source == ML_SRC_NPY ? "npy" : "raw");
     sb_str(&b, "mode", ml_mode_name(l->c->mode));
     sb_str(&b, "dtype", l->c->dtype.nfields ? "structured" : ml_scalar_str(&l->c->dtype.scalar, dt));
     sb_str(&b, "ops", ops);
-    sb_fmt(&b, ",\"seconds\":%.6f", l->seconds >= 0 && l->seconds < 1e12 ? l->seconds : 0.0);
+    ml_strbuf_fmt(&b, ",\"seconds\":%.6f", l->seconds >= 0 && l->seconds < 1e12 ? l->seconds : 0.0);
     if (l->layout) {
-        sb_fmt(&b, ",\"t\":%.3f,\"view_ndim\":%d", l->t, l->view_ndim);
+        ml_strbuf_fmt(&b, ",\"t\":%.3f,\"view_ndim\":%d", l->t, l->view_ndim);
         sb_str(&b, "layout", l->layout);
         sb_str(&b, "child", l->child ? l->child : "none");
     }
@@ -770,33 +733,33 @@ bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, co
         sb_str(&b, "env", l->env ? l->env : "");
     }
     if (finding) {
-        sb_put(&b, ",\"bugs\":[", 9);
+        ml_strbuf_put(&b, ",\"bugs\":[", 9);
         for (int k = 0; k < nsig; k++)
-            sb_fmt(&b, "%s\"%s\"", k ? "," : "", ids[k]);
-        sb_put(&b, "]", 1);
+            ml_strbuf_fmt(&b, "%s\"%s\"", k ? "," : "", ids[k]);
+        ml_strbuf_put(&b, "]", 1);
         sb_str(&b, "finding", kept ? name : NULL);
     }
-    sb_put(&b, "}\n", 2);
+    ml_strbuf_put(&b, "}\n", 2);
     if (b.oom) {
         free(b.p);
         fail_msg(s, "out of memory");
         return false;
     }
-    if (s->blen + b.n > RBUF && !flush_results(s)) {
+    if (s->blen + b.len > RBUF && !flush_results(s)) {
         free(b.p);
         return false;
     }
-    if (b.n > RBUF) {   /* a line larger than the buffer: written on its own */
+    if (b.len > RBUF) {   /* a line larger than the buffer: written on its own */
         char *own = s->buf;
         s->buf = b.p;
-        s->blen = b.n;
+        s->blen = b.len;
         bool ok = flush_results(s);
         s->buf = own;
         free(b.p);
         return ok;
     }
-    memcpy(s->buf + s->blen, b.p, b.n);
-    s->blen += b.n;
+    memcpy(s->buf + s->blen, b.p, b.len);
+    s->blen += b.len;
     free(b.p);
     return true;
 }
