@@ -54,13 +54,13 @@ sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/.*/"&\\n"/' fuzz/lsan.supp >"$obj/lsan
 flags="$CFLAGS -std=c11 -D_GNU_SOURCE -Iharness/lib -I$obj $cjson_cflags $py_cflags \
     -DML_VERSION=\"oss-fuzz\" -DML_PY_EXE=\"$py_exe\" -DML_RUNNER_DIR=\"$SRC_DIR/harness/python\""
 
-for f in case gen layout oracle; do
+for f in case strbuf gen layout oracle; do
     $CC $flags -c -o "$obj/$f.o" "harness/lib/$f.c"
 done
 for f in fuzz mutate feedback case_parse; do
     $CC $flags $engine_def -c -o "$obj/fuzz_$f.o" "fuzz/$f.c"
 done
-core="$obj/fuzz_fuzz.o $obj/fuzz_mutate.o $obj/fuzz_feedback.o $obj/case.o $obj/gen.o $obj/layout.o $obj/oracle.o"
+core="$obj/fuzz_fuzz.o $obj/fuzz_mutate.o $obj/fuzz_feedback.o $obj/case.o $obj/strbuf.o $obj/gen.o $obj/layout.o $obj/oracle.o"
 $CXX $CXXFLAGS -o "$OUT/case_parse" "$obj/fuzz_case_parse.o" $core $LIB_FUZZING_ENGINE $cjson_libs -lm
 if [ "$targets" != case_parse ]; then
     for f in fsutil py signature minimize session sup; do
