@@ -219,14 +219,8 @@ static void known_load(void)
         snprintf(path, sizeof path, "%s", env);
     } else {
         char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        if (n <= 0)
+        if (!mlf_exe_dir(exe, sizeof exe))
             return;
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (!slash)
-            return;
-        *slash = 0;
         snprintf(path, sizeof path, "%s/memlayout_known.txt", exe);
         if (access(path, R_OK) != 0)
             return;

@@ -156,6 +156,10 @@ void mlf_crash_bug(const char *aspect, const char *id) __attribute__((noreturn))
  * memlayout_known.txt beside the binary. Loaded once; a malformed list is a
  * harness error. */
 bool mlf_known(const char *id);
+
+/* The folder of the running target (where $OUT ships what it needs beside
+ * it) into buf; false when it cannot be known or does not fit. */
+bool mlf_exe_dir(char *buf, size_t len);
 /* Ids in the known list (loads it). */
 size_t mlf_known_count(void);
 

@@ -45,15 +45,9 @@ static void drop_tmpdir(void)
 static void runner_beside_binary(char *buf, size_t len)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     buf[0] = 0;
-    if (n <= 0)
+    if (!mlf_exe_dir(exe, sizeof exe))
         return;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
-    *slash = 0;
     char probe[PATH_MAX + 64];
     if (strlen(exe) + 48 > sizeof probe || strlen(exe) + 24 > len)
         return;
