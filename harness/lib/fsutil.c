@@ -506,28 +506,39 @@ bool ml_not_a_finding(const char *path)
     return access(mark, F_OK) == 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0. */
-static int utf8_len(const unsigned char *p)
+size_t ml_utf8_len(const unsigned char *s, size_t n)
 {
-    int n = p[0] < 0x80 ? 1 : (p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3
-          : (p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4 ? 4 : 0;
-    for (int i = 1; i < n; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
-        return 0;   /* overlong, or a surrogate */
-    if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+    unsigned c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (len > n)
         return 0;
-    return n;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;   /* overlong, out of range, or a surrogate */
+    return len;
 }
+
 
 const char *ml_printable(const char *s, char *buf, size_t len)
 {
     size_t n = 0;
     if (!len)
         return buf;
+    const unsigned char *end = (const unsigned char *)s + strlen(s);
     for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < len;) {
-        int u = utf8_len(p);
+        int u = (int)ml_utf8_len(p, (size_t)(end - p));
         if (u == 0 || (u == 1 && (*p < 0x20 || *p == 0x7f))) {
             n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
             p++;

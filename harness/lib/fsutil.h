@@ -71,6 +71,10 @@ bool ml_not_a_finding(const char *path);
  * refused, not half read). Caller deletes. */
 struct cJSON *ml_json_parse_exact(const char *text, size_t len);
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes): 1 to 4, or 0
+ * when it is not valid (overlong, a surrogate, out of range, cut short). */
+size_t ml_utf8_len(const unsigned char *s, size_t n);
+
 /* s with control characters and bytes that are not valid UTF-8 written as
  * \\xNN, for a terminal line or a report: a file name cannot move the
  * cursor, forge a line or break an encoding. Writes into buf, cut to len. */

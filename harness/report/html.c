@@ -1,5 +1,6 @@
 /* HTML buffer, escaping and SVG charts for the report (see html.h). */
 #include "html.h"
+#include "fsutil.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -94,31 +95,6 @@ void ml_html_fmt(ml_html *h, const char *fmt, ...)
     free(s);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;   /* overlong, out of range, or a surrogate */
-    return len;
-}
-
 void ml_html_textn(ml_html *h, const char *str, size_t n)
 {
     static const char repl[] = "\xEF\xBF\xBD";   /* U+FFFD */
@@ -141,7 +117,7 @@ void ml_html_textn(ml_html *h, const char *str, size_t n)
             if (c < 0x20 || c == 0x7F) {
                 esc = repl;
             } else if (c >= 0x80) {
-                size_t l = utf8_len(s + i, n - i);
+                size_t l = ml_utf8_len(s + i, n - i);
                 if (!l)
                     esc = repl;
                 else
