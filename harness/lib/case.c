@@ -1317,24 +1317,6 @@ static void sb_int(sbuf *b, long long v)
 
 /* A JSON string; valid cases only hold [A-Za-z0-9_<>|+-] in strings, the
  * escapes keep an invalid struct from producing broken JSON. */
-static void sb_jstr(sbuf *b, const char *s, size_t maxlen)
-{
-    sb_mem(b, "\"", 1);
-    for (size_t i = 0; i < maxlen && s[i]; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            char esc[2] = {'\\', (char)ch};
-            sb_mem(b, esc, 2);
-        } else if (ch < 0x20 || ch >= 0x7f) {
-            char esc[8];
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-            sb_mem(b, esc, 6);
-        } else {
-            sb_mem(b, (const char *)&ch, 1);
-        }
-    }
-    sb_mem(b, "\"", 1);
-}
 
 static void sb_key(sbuf *b, const char *key)
 {
@@ -1362,22 +1344,22 @@ static void sb_shape(sbuf *b, int ndim, const int64_t *shape)
 static void sb_char(sbuf *b, char ch)
 {
     char s[2] = {ch, '\0'};
-    sb_jstr(b, s, 1);
+    ml_strbuf_json(b, s, 1, true);
 }
 
 static void sb_dtype(sbuf *b, const ml_dtype *d)
 {
     char buf[8];
     if (d->nfields == 0) {
-        sb_jstr(b, ml_scalar_str(&d->scalar, buf), 8);
+        ml_strbuf_json(b, ml_scalar_str(&d->scalar, buf), 8, true);
         return;
     }
     sb_mem(b, "[", 1);
     for (int i = 0; i < clamp(d->nfields, ML_MAX_FIELDS); i++) {
         sb_str(b, i ? ",[" : "[");
-        sb_jstr(b, d->names[i], ML_FIELD_NAME_MAX);
+        ml_strbuf_json(b, d->names[i], ML_FIELD_NAME_MAX, true);
         sb_mem(b, ",", 1);
-        sb_jstr(b, ml_scalar_str(&d->fields[i], buf), 8);
+        ml_strbuf_json(b, ml_scalar_str(&d->fields[i], buf), 8, true);
         sb_mem(b, "]", 1);
     }
     sb_mem(b, "]", 1);
@@ -1386,7 +1368,7 @@ static void sb_dtype(sbuf *b, const ml_dtype *d)
 static void sb_op(sbuf *b, const ml_op *op)
 {
     sb_str(b, "{\"op\":");
-    sb_jstr(b, ml_op_name(op->kind), 16);
+    ml_strbuf_json(b, ml_op_name(op->kind), 16, true);
     switch (op->kind) {
     case ML_OP_RESHAPE:
         sb_key(b, "shape");
@@ -1468,7 +1450,7 @@ char *ml_case_write(const ml_case *c)
     sb_key(&b, "dtype");
     sb_dtype(&b, &c->dtype);
     sb_str(&b, ",\"backing\":{\"source\":");
-    sb_jstr(&b, c->source == ML_SRC_NPY ? "npy" : c->source == ML_SRC_RAW ? "raw" : "?", 4);
+    ml_strbuf_json(&b, c->source == ML_SRC_NPY ? "npy" : c->source == ML_SRC_RAW ? "raw" : "?", 4, true);
     sb_key(&b, "shape");
     sb_shape(&b, c->ndim, c->shape);
     sb_key(&b, "order");
@@ -1476,7 +1458,7 @@ char *ml_case_write(const ml_case *c)
     sb_key(&b, "offset");
     sb_int(&b, (long long)c->offset);
     sb_key(&b, "mode");
-    sb_jstr(&b, ml_mode_name(c->mode), 4);
+    ml_strbuf_json(&b, ml_mode_name(c->mode), 4, true);
     sb_str(&b, "},\"ops\":[");
     for (int i = 0; i < clamp(c->nops, ML_MAX_OPS); i++) {
         if (i)
@@ -1485,7 +1467,7 @@ char *ml_case_write(const ml_case *c)
     }
     sb_mem(&b, "]", 1);
     sb_key(&b, "transport");
-    sb_jstr(&b, ml_transport_name(c->transport), 32);
+    ml_strbuf_json(&b, ml_transport_name(c->transport), 32, true);
     sb_key(&b, "seed");
     sb_uint(&b, (unsigned long long)c->seed);
     sb_str(&b, "}\n");

@@ -529,18 +529,7 @@ static void sb_str(sbuf *b, const char *key, const char *v)
         ml_strbuf_put(b, "null", 4);
         return;
     }
-    ml_strbuf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            ml_strbuf_put(b, e, 2);
-        } else if (*p < 0x20) {
-            ml_strbuf_fmt(b, "\\u%04x", *p);
-        } else {
-            ml_strbuf_put(b, (const char *)p, 1);
-        }
-    }
-    ml_strbuf_put(b, "\"", 1);
+    ml_strbuf_json(b, v, (size_t)-1, false);
 }
 
 static void ops_list(const ml_case *c, char *buf, size_t len)

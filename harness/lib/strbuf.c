@@ -53,3 +53,21 @@ void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...)
     ml_strbuf_put(b, big, (size_t)n);
     free(big);
 }
+
+void ml_strbuf_json(ml_strbuf *b, const char *s, size_t maxlen, bool ascii_only)
+{
+    ml_strbuf_put(b, "\"", 1);
+    for (size_t i = 0; i < maxlen && s[i]; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\') {
+            char esc[2] = {'\\', (char)ch};
+            ml_strbuf_put(b, esc, 2);
+        } else if (ch < 0x20 || (ascii_only && ch >= 0x7f)) {
+            ml_strbuf_fmt(b, "\\u%04x", ch);
+        } else {
+            ml_strbuf_put(b, (const char *)&ch, 1);
+        }
+    }
+    ml_strbuf_put(b, "\"", 1);
+}
+

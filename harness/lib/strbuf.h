@@ -19,4 +19,9 @@ void ml_strbuf_put(ml_strbuf *b, const char *s, size_t n);
 /* Appends printf-formatted text. */
 void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends s (at most maxlen bytes) as a JSON string, quotes included: '"'
+ * and '\\' escaped, control characters as \\u00XX, and with ascii_only
+ * bytes from 0x7f up as well (the canonical case format is ASCII). */
+void ml_strbuf_json(ml_strbuf *b, const char *s, size_t maxlen, bool ascii_only);
+
 #endif
