@@ -604,6 +604,35 @@ static void an_error_result_without_a_kind_should_judge_as_protocol_error(void)
 
 /* ---- the parser ------------------------------------------------------- */
 
+static void the_parser_should_read_integers_beyond_2_53_given_as_digit_strings(void)
+{
+    cJSON *doc = base(ML_MODE_R);
+    set(doc, "parent.strides", "['9007199254740996', 8]");
+    set(doc, "child.backing.first", "'-9223372036854775807'");
+    char *s = cJSON_PrintUnformatted(doc);
+    ml_result r;
+    char err[ML_ERR_MAX];
+    CHECK(ml_result_parse(s, strlen(s), &r, err, sizeof err));
+    CHECK(r.parent.strides[0] == 9007199254740996LL && r.parent.strides[1] == 8);
+    CHECK(r.child.first == -9223372036854775807LL);
+    free(s);
+    /* not digits, or past int64: the field is named */
+    const char *bad[] = {"'9e18'", "'12 '", "''", "'-'", "'9223372036854775808'", "'0x10'"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        set(doc, "child.backing.first", bad[i]);
+        s = cJSON_PrintUnformatted(doc);
+        CHECK(!ml_result_parse(s, strlen(s), &r, err, sizeof err));
+        CHECK(strstr(err, "child.backing.first") != NULL);
+        free(s);
+    }
+    /* a number beyond 2^53 is not exact: refused, as before */
+    set(doc, "child.backing.first", "9007199254740996");
+    s = cJSON_PrintUnformatted(doc);
+    CHECK(!ml_result_parse(s, strlen(s), &r, err, sizeof err));
+    free(s);
+    cJSON_Delete(doc);
+}
+
 static void the_parser_should_fill_every_field(void)
 {
     cJSON *doc = base(ML_MODE_WPLUS);
@@ -896,6 +925,7 @@ int main(void)
     RUN(a_writeable_copy_in_mode_r_should_pass_through_identity);
     RUN(identity_class_should_not_judge_backing_oob_or_write);
 
+    RUN(the_parser_should_read_integers_beyond_2_53_given_as_digit_strings);
     RUN(error_statuses_should_give_error_verdicts_with_their_kind);
     RUN(an_error_may_carry_a_parent_and_a_null_child);
     RUN(the_supervisors_own_error_lines_should_parse);

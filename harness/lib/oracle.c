@@ -10,9 +10,11 @@
 #include "oracle.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -62,8 +64,23 @@ static const cJSON *need(perr *e, const cJSON *obj, const char *path, const char
     return v;
 }
 
+/* An integer of the protocol: a JSON number while it is exact as a double,
+ * a string of decimal digits beyond (docs/observation.md: the runner writes
+ * strides and offsets past 2^53 that way, so they travel exactly). */
 static bool as_int(const cJSON *v, int64_t *out)
 {
+    if (cJSON_IsString(v)) {
+        const char *s = v->valuestring, *d = s + (*s == '-');
+        char *end;
+        if (!*d || strspn(d, "0123456789") != strlen(d))
+            return false;
+        errno = 0;
+        long long x = strtoll(s, &end, 10);
+        if (errno || *end)
+            return false;
+        *out = x;
+        return true;
+    }
     if (!cJSON_IsNumber(v))
         return false;
     double d = v->valuedouble;

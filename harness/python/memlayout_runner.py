@@ -21,6 +21,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import pickle
 import sys
 import threading
@@ -979,8 +980,28 @@ def _run_group(transport, preps):
 
 # ---- public entry points ----------------------------------------------------------------
 
+_EXACT = 2 ** 53   # the largest magnitude a JSON number (a C double) holds exactly
+
+
+def _exact(v):
+    """v with every integer beyond 2^53 as a string of its digits: the C side
+    reads numbers as doubles (docs/observation.md)."""
+    if isinstance(v, dict):
+        return {k: _exact(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_exact(x) for x in v]
+    if isinstance(v, int) and not isinstance(v, bool) and not -_EXACT <= v <= _EXACT:
+        return str(v)
+    return v
+
+
+_LONG_DIGITS = re.compile(r"[0-9]{16}")   # 2^53 has 16 digits: an integer beyond has as many
+
+
 def _dumps(r):
-    return json.dumps(r, separators=(",", ":"))
+    text = json.dumps(r, separators=(",", ":"))
+    # the walk only when a number may be too big (or a hash has 16 digits in a row)
+    return json.dumps(_exact(r), separators=(",", ":")) if _LONG_DIGITS.search(text) else text
 
 
 def run_one(text):

@@ -490,3 +490,16 @@ def test_the_small_oracle_above_sees_joblibs_failures_on_the_same_layouts(run):
     failed = [bool(share_violations(r, c["backing"]["mode"]))
               for c, r in zip(cases, run(*cases)) if r["status"] == "ok"]
     assert sum(failed) >= 8
+
+
+# ---- the protocol ----------------------------------------------------------------------
+
+def test_integers_beyond_2_53_travel_as_digit_strings(run):
+    """A slice step of 2^50 + 1 on <f8 gives a stride past 2^53, which a JSON
+    number read as a C double would round."""
+    step = 2 ** 50 + 1
+    c = case(shape=(4,), ops=[slice_(0, 0, None, step)])
+    (r,) = run(c)
+    assert r["status"] == "ok", r
+    assert r["parent"]["strides"] == [str(8 * step)]
+    assert r["parent"]["shape"] == [1] and r["child"]["shape"] == [1]   # small integers stay numbers
