@@ -14,6 +14,7 @@
 #include "check.h"
 #include "layout.h"
 #include "oracle.h"
+#include "sup.h"
 
 #define HASH_A "'00112233445566778899aabbccddeeff'"
 #define HASH_B "'ffeeddccbbaa99887766554433221100'"
@@ -604,6 +605,21 @@ static void an_error_result_without_a_kind_should_judge_as_protocol_error(void)
 
 /* ---- the parser ------------------------------------------------------- */
 
+static void an_error_line_should_carry_any_message_intact(void)
+{
+    const char *msg = "runner \"died\" \\ at\nline\t2 \x01 caf\xc3\xa9";
+    char *line = ml_error_line("worker", msg);
+    CHECK(line != NULL);
+    ml_result r;
+    char err[ML_ERR_MAX];
+    CHECK(ml_result_parse(line, strlen(line), &r, err, sizeof err));
+    CHECK(r.status == ML_RES_ERROR);
+    CHECK_STR(r.error_kind, "worker");
+    CHECK_STR(r.message, msg);
+    CHECK(strchr(line, '\n') == NULL);   /* one line of the protocol */
+    free(line);
+}
+
 static void the_parser_should_read_integers_beyond_2_53_given_as_digit_strings(void)
 {
     cJSON *doc = base(ML_MODE_R);
@@ -926,6 +942,7 @@ int main(void)
     RUN(identity_class_should_not_judge_backing_oob_or_write);
 
     RUN(the_parser_should_read_integers_beyond_2_53_given_as_digit_strings);
+    RUN(an_error_line_should_carry_any_message_intact);
     RUN(error_statuses_should_give_error_verdicts_with_their_kind);
     RUN(an_error_may_carry_a_parent_and_a_null_child);
     RUN(the_supervisors_own_error_lines_should_parse);

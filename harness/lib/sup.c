@@ -1,5 +1,6 @@
 #include "sup.h"
 #include "fsutil.h"
+#include "strbuf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -158,21 +159,15 @@ typedef struct {
 
 char *ml_error_line(const char *kind, const char *msg)
 {
-    size_t n = strlen(msg) * 6 + 96;
-    char *s = malloc(n), *p;
-    if (!s)
+    ml_strbuf b = {0};
+    ml_strbuf_fmt(&b, "{\"status\":\"error\",\"error_kind\":\"%s\",\"message\":", kind);
+    ml_strbuf_json(&b, msg, strlen(msg), false);
+    ml_strbuf_put(&b, "}", 1);
+    if (b.oom) {
+        free(b.p);
         return NULL;
-    p = s + sprintf(s, "{\"status\":\"error\",\"error_kind\":\"%s\",\"message\":\"", kind);
-    for (const unsigned char *m = (const unsigned char *)msg; *m; m++) {
-        if (*m == '"' || *m == '\\')
-            p += sprintf(p, "\\%c", *m);
-        else if (*m < 0x20)
-            p += sprintf(p, "\\u%04x", *m);
-        else
-            *p++ = (char)*m;
     }
-    strcpy(p, "\"}");
-    return s;
+    return b.p;
 }
 
 /* Has the supervisor closed its end of the control pipe? */
