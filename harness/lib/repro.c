@@ -6,8 +6,8 @@
  * and ops follow harness/python/memlayout_runner.py, and the judging follows
  * harness/lib/oracle.c, so the script reaches memlayout's verdict on its own. */
 #include "repro.h"
+#include "strbuf.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,81 +265,42 @@ static const char template_py[] =
     "if __name__ == \"__main__\":\n"
     "    sys.exit(main())\n";
 
-/* ---- a growing string ------------------------------------------------------ */
-
-typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} buf;
-
-static void add(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(buf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->s && b->len + (size_t)n < b->cap) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t ncap = (b->cap ? b->cap : 256) * 2;
-        while (ncap < b->len + (size_t)n + 1)
-            ncap *= 2;
-        char *ns = realloc(b->s, ncap);
-        if (!ns) {
-            b->oom = true;
-            return;
-        }
-        b->s = ns;
-        b->cap = ncap;
-    }
-}
-
 /* ---- Python literals -------------------------------------------------------- */
 
-static void add_tuple(buf *b, int n, const int64_t *v)
+static void add_tuple(ml_strbuf *b, int n, const int64_t *v)
 {
-    add(b, "(");
+    ml_strbuf_fmt(b, "(");
     for (int i = 0; i < n; i++)
-        add(b, "%s%lld", i ? ", " : "", (long long)v[i]);
-    add(b, "%s)", n == 1 ? "," : "");
+        ml_strbuf_fmt(b, "%s%lld", i ? ", " : "", (long long)v[i]);
+    ml_strbuf_fmt(b, "%s)", n == 1 ? "," : "");
 }
 
-static void add_dtype(buf *b, const ml_dtype *d)
+static void add_dtype(ml_strbuf *b, const ml_dtype *d)
 {
     char s[8];
     if (!d->nfields) {
-        add(b, "np.dtype(\"%s\")", ml_scalar_str(&d->scalar, s));
+        ml_strbuf_fmt(b, "np.dtype(\"%s\")", ml_scalar_str(&d->scalar, s));
         return;
     }
-    add(b, "np.dtype([");
+    ml_strbuf_fmt(b, "np.dtype([");
     for (int i = 0; i < d->nfields; i++)
-        add(b, "%s(\"%s\", \"%s\")", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
-    add(b, "])");
+        ml_strbuf_fmt(b, "%s(\"%s\", \"%s\")", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
+    ml_strbuf_fmt(b, "])");
 }
 
 /* a[:, :, <key>] with the key on axis `axis` of an nd-dim array */
-static void add_index(buf *b, const char *ind, int nd, int axis, const char *key)
+static void add_index(ml_strbuf *b, const char *ind, int nd, int axis, const char *key)
 {
     int a = axis < 0 ? axis + nd : axis;
-    add(b, "%sa = a[", ind);
+    ml_strbuf_fmt(b, "%sa = a[", ind);
     for (int i = 0; i < a; i++)
-        add(b, ":, ");
-    add(b, "%s]\n", key);
+        ml_strbuf_fmt(b, ":, ");
+    ml_strbuf_fmt(b, "%s]\n", key);
 }
 
 /* ops[i] as one line of NumPy at indentation ind; terse leaves out a
  * reshape's order when it is NumPy's default "C". */
-static void add_op(buf *b, const ml_case *c, int i, const char *ind, bool terse)
+static void add_op(ml_strbuf *b, const ml_case *c, int i, const char *ind, bool terse)
 {
     const ml_op *op = &c->ops[i];
     int64_t in[ML_MAX_NDIM];
@@ -347,30 +308,30 @@ static void add_op(buf *b, const ml_case *c, int i, const char *ind, bool terse)
     char key[96];
     switch (op->kind) {
     case ML_OP_RESHAPE:
-        add(b, "%sa = a.reshape(", ind);
+        ml_strbuf_fmt(b, "%sa = a.reshape(", ind);
         add_tuple(b, op->ndim, op->shape);
         if (terse && op->order == 'C')
-            add(b, ")\n");
+            ml_strbuf_fmt(b, ")\n");
         else
-            add(b, ", order=\"%c\")\n", op->order);
+            ml_strbuf_fmt(b, ", order=\"%c\")\n", op->order);
         break;
     case ML_OP_TRANSPOSE:
         if (!op->has_axes) {
-            add(b, "%sa = a.transpose()\n", ind);
+            ml_strbuf_fmt(b, "%sa = a.transpose()\n", ind);
         } else {
             int64_t ax[ML_MAX_NDIM];
             for (int j = 0; j < op->ndim; j++)
                 ax[j] = op->axes[j];
-            add(b, "%sa = a.transpose(", ind);
+            ml_strbuf_fmt(b, "%sa = a.transpose(", ind);
             add_tuple(b, op->ndim, ax);
-            add(b, ")\n");
+            ml_strbuf_fmt(b, ")\n");
         }
         break;
     case ML_OP_SWAPAXES:
-        add(b, "%sa = a.swapaxes(%d, %d)\n", ind, op->axis, op->axis2);
+        ml_strbuf_fmt(b, "%sa = a.swapaxes(%d, %d)\n", ind, op->axis, op->axis2);
         break;
     case ML_OP_MOVEAXIS:
-        add(b, "%sa = np.moveaxis(a, %d, %d)\n", ind, op->axis, op->axis2);
+        ml_strbuf_fmt(b, "%sa = np.moveaxis(a, %d, %d)\n", ind, op->axis, op->axis2);
         break;
     case ML_OP_SLICE: {
         char start[24] = "", stop[24] = "", step[24] = "";
@@ -389,23 +350,23 @@ static void add_op(buf *b, const ml_case *c, int i, const char *ind, bool terse)
         add_index(b, ind, nd, op->axis, key);
         break;
     case ML_OP_NEWAXIS:
-        add(b, "%sa = np.expand_dims(a, %d)\n", ind, op->axis);
+        ml_strbuf_fmt(b, "%sa = np.expand_dims(a, %d)\n", ind, op->axis);
         break;
     case ML_OP_SQUEEZE:
-        add(b, "%sa = a.squeeze(%d)\n", ind, op->axis);
+        ml_strbuf_fmt(b, "%sa = a.squeeze(%d)\n", ind, op->axis);
         break;
     case ML_OP_RAVEL:
-        add(b, "%sa = a.ravel(\"%c\")\n", ind, op->order);
+        ml_strbuf_fmt(b, "%sa = a.ravel(\"%c\")\n", ind, op->order);
         break;
     case ML_OP_VIEW:
-        add(b, "%sa = a.view(", ind);
+        ml_strbuf_fmt(b, "%sa = a.view(", ind);
         add_dtype(b, &op->dtype);
-        add(b, ")\n");
+        ml_strbuf_fmt(b, ")\n");
         break;
     case ML_OP_BROADCAST:
-        add(b, "%sa = np.broadcast_to(a, ", ind);
+        ml_strbuf_fmt(b, "%sa = np.broadcast_to(a, ", ind);
         add_tuple(b, op->ndim, op->shape);
-        add(b, ")\n");
+        ml_strbuf_fmt(b, ")\n");
         break;
     default:
         break;
@@ -413,51 +374,51 @@ static void add_op(buf *b, const ml_case *c, int i, const char *ind, bool terse)
 }
 
 /* The backing file exactly as the runner makes it (build_backing). */
-static void add_build(buf *b, const ml_case *c)
+static void add_build(ml_strbuf *b, const ml_case *c)
 {
     int64_t n = 1;
     for (int i = 0; i < c->ndim; i++)
         n *= c->shape[i];
-    add(b, "    dtype = ");
+    ml_strbuf_fmt(b, "    dtype = ");
     add_dtype(b, &c->dtype);
-    add(b, "\n");
+    ml_strbuf_fmt(b, "\n");
     if (c->source == ML_SRC_NPY) {
-        add(b, "    path = os.path.join(tmp, \"data.npy\")\n");
-        add(b, "    m = np.lib.format.open_memmap(path, mode=\"w+\", dtype=dtype, shape=");
+        ml_strbuf_fmt(b, "    path = os.path.join(tmp, \"data.npy\")\n");
+        ml_strbuf_fmt(b, "    m = np.lib.format.open_memmap(path, mode=\"w+\", dtype=dtype, shape=");
         add_tuple(b, c->ndim, c->shape);
-        add(b, ", fortran_order=%s)\n", c->order == 'F' ? "True" : "False");
-        add(b, "    m[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype).reshape(",
+        ml_strbuf_fmt(b, ", fortran_order=%s)\n", c->order == 'F' ? "True" : "False");
+        ml_strbuf_fmt(b, "    m[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype).reshape(",
             (long long)n, (unsigned long long)c->seed);
         add_tuple(b, c->ndim, c->shape);
-        add(b, ", order=\"%c\")\n", c->order);
-        add(b, "    m.flush()\n    del m\n");
-        add(b, "    a = np.load(path, mmap_mode=\"%s\")\n", ml_mode_name(c->mode));
+        ml_strbuf_fmt(b, ", order=\"%c\")\n", c->order);
+        ml_strbuf_fmt(b, "    m.flush()\n    del m\n");
+        ml_strbuf_fmt(b, "    a = np.load(path, mmap_mode=\"%s\")\n", ml_mode_name(c->mode));
     } else if (c->mode == ML_MODE_WPLUS) {
-        add(b, "    path = os.path.join(tmp, \"data.bin\")\n");
-        add(b, "    a = np.memmap(path, dtype=dtype, mode=\"w+\", offset=%lld, shape=", (long long)c->offset);
+        ml_strbuf_fmt(b, "    path = os.path.join(tmp, \"data.bin\")\n");
+        ml_strbuf_fmt(b, "    a = np.memmap(path, dtype=dtype, mode=\"w+\", offset=%lld, shape=", (long long)c->offset);
         add_tuple(b, c->ndim, c->shape);
-        add(b, ", order=\"%c\")\n", c->order);
+        ml_strbuf_fmt(b, ", order=\"%c\")\n", c->order);
         if (c->offset) {
-            add(b, "    with open(path, \"r+b\") as f:\n");
-            add(b, "        f.write(bytes([FILLER]) * %lld)\n", (long long)c->offset);
+            ml_strbuf_fmt(b, "    with open(path, \"r+b\") as f:\n");
+            ml_strbuf_fmt(b, "        f.write(bytes([FILLER]) * %lld)\n", (long long)c->offset);
         }
         if (n) {
-            add(b, "    flat = a if a.flags.c_contiguous else a.T\n");
-            add(b, "    flat.reshape(-1)[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype)\n",
+            ml_strbuf_fmt(b, "    flat = a if a.flags.c_contiguous else a.T\n");
+            ml_strbuf_fmt(b, "    flat.reshape(-1)[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype)\n",
                 (long long)n, (unsigned long long)c->seed);
         }
-        add(b, "    a.flush()\n");
+        ml_strbuf_fmt(b, "    a.flush()\n");
     } else {
-        add(b, "    path = os.path.join(tmp, \"data.bin\")\n");
-        add(b, "    with open(path, \"wb\") as f:\n");
+        ml_strbuf_fmt(b, "    path = os.path.join(tmp, \"data.bin\")\n");
+        ml_strbuf_fmt(b, "    with open(path, \"wb\") as f:\n");
         if (c->offset)
-            add(b, "        f.write(bytes([FILLER]) * %lld)\n", (long long)c->offset);
-        add(b, "        f.write(make_data(dtype, %lld, seed=%llu))\n", (long long)n,
+            ml_strbuf_fmt(b, "        f.write(bytes([FILLER]) * %lld)\n", (long long)c->offset);
+        ml_strbuf_fmt(b, "        f.write(make_data(dtype, %lld, seed=%llu))\n", (long long)n,
             (unsigned long long)c->seed);
-        add(b, "    a = np.memmap(path, dtype=dtype, mode=\"%s\", offset=%lld, shape=",
+        ml_strbuf_fmt(b, "    a = np.memmap(path, dtype=dtype, mode=\"%s\", offset=%lld, shape=",
             ml_mode_name(c->mode), (long long)c->offset);
         add_tuple(b, c->ndim, c->shape);
-        add(b, ", order=\"%c\")\n", c->order);
+        ml_strbuf_fmt(b, ", order=\"%c\")\n", c->order);
     }
     for (int i = 0; i < c->nops; i++)
         add_op(b, c, i, "    ", false);
@@ -478,17 +439,17 @@ static const char *transport_desc(ml_transport t)
     }
 }
 
-static void add_send(buf *b, ml_transport t, const char *runner_dir)
+static void add_send(ml_strbuf *b, ml_transport t, const char *runner_dir)
 {
     switch (t) {
     case ML_T_REDUCE:
-        add(b, "    from joblib._memmapping_reducer import ArrayMemmapForwardReducer\n"
+        ml_strbuf_fmt(b, "    from joblib._memmapping_reducer import ArrayMemmapForwardReducer\n"
                "    reducer = ArrayMemmapForwardReducer(1e6, lambda: tmp, \"r\", False)\n"
                "    rebuild, args = pickle.loads(pickle.dumps(reducer(a), pickle.HIGHEST_PROTOCOL))\n"
                "    return receive(rebuild(*args), write)");
         break;
     case ML_T_REFERENCE:
-        add(b, "    sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\n"
+        ml_strbuf_fmt(b, "    sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\n"
                "    import memlayout_reference as ref\n"
                "    rebuild, args = pickle.loads(pickle.dumps(ref.reduce(a), pickle.HIGHEST_PROTOCOL))\n"
                "    return receive(rebuild(*args), write)", runner_dir);
@@ -496,24 +457,24 @@ static void add_send(buf *b, ml_transport t, const char *runner_dir)
     case ML_T_LOKY:
     case ML_T_MULTIPROCESSING:
     case ML_T_THREADING:
-        add(b, "    from joblib import Parallel, delayed\n"
+        ml_strbuf_fmt(b, "    from joblib import Parallel, delayed\n"
                "    return Parallel(n_jobs=2, backend=\"%s\")([delayed(receive)(a, write)])[0]",
             ml_transport_name(t));
         break;
     case ML_T_PICKLE5_OOB:
-        add(b, "    buffers = []\n"
+        ml_strbuf_fmt(b, "    buffers = []\n"
                "    data = pickle.dumps(a, protocol=5, buffer_callback=buffers.append)\n"
                "    return receive(pickle.loads(data, buffers=buffers), write)");
         break;
     case ML_T_POOL_SPAWN:
     case ML_T_POOL_FORKSERVER:
-        add(b, "    import multiprocessing\n"
+        ml_strbuf_fmt(b, "    import multiprocessing\n"
                "    with multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
                "        return pool.apply(receive, (a, write))",
             t == ML_T_POOL_SPAWN ? "spawn" : "forkserver");
         break;
     default:   /* pickle2..pickle5 */
-        add(b, "    return receive(pickle.loads(pickle.dumps(a, protocol=%c)), write)",
+        ml_strbuf_fmt(b, "    return receive(pickle.loads(pickle.dumps(a, protocol=%c)), write)",
             ml_transport_name(t)[6]);
         break;
     }
@@ -542,64 +503,64 @@ static const ml_dtype *sent_dtype(const ml_case *c)
 
 /* n values of scalar s drawn from rng, as the runner's make_data draws them;
  * cast: convert to s (assigning to a structured field casts by itself). */
-static void add_values(buf *b, const char *rng, const ml_scalar *s, int64_t n, bool cast)
+static void add_values(ml_strbuf *b, const char *rng, const ml_scalar *s, int64_t n, bool cast)
 {
     char str[8];
     ml_scalar_str(s, str);
     switch (s->kind) {
     case 'b':
-        add(b, "%s.integers(0, 2, %lld, dtype=np.uint8)%s", rng, (long long)n, cast ? ".view(bool)" : "");
+        ml_strbuf_fmt(b, "%s.integers(0, 2, %lld, dtype=np.uint8)%s", rng, (long long)n, cast ? ".view(bool)" : "");
         break;
     case 'i':
     case 'u':
-        add(b, "np.frombuffer(%s.bytes(%lld), \"%s\")", rng, (long long)(n * s->size), str);
+        ml_strbuf_fmt(b, "np.frombuffer(%s.bytes(%lld), \"%s\")", rng, (long long)(n * s->size), str);
         break;
     case 'f':
-        add(b, "%s.standard_normal(%lld)", rng, (long long)n);
+        ml_strbuf_fmt(b, "%s.standard_normal(%lld)", rng, (long long)n);
         if (cast)
-            add(b, ".astype(\"%s\")", str);
+            ml_strbuf_fmt(b, ".astype(\"%s\")", str);
         break;
     default:   /* 'c' */
-        add(b, "(%s.standard_normal(%lld) + 1j * %s.standard_normal(%lld))", rng, (long long)n, rng,
+        ml_strbuf_fmt(b, "(%s.standard_normal(%lld) + 1j * %s.standard_normal(%lld))", rng, (long long)n, rng,
             (long long)n);
         if (cast)
-            add(b, ".astype(\"%s\")", str);
+            ml_strbuf_fmt(b, ".astype(\"%s\")", str);
         break;
     }
 }
 
 /* The backing file with the runner's bytes (build_backing), opened as the case
  * says, and the view ops: the lines that leave the view in a. */
-static void add_short_build(buf *b, const ml_case *c, const char *in)
+static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
 {
     int64_t n = 1;
     for (int i = 0; i < c->ndim; i++)
         n *= c->shape[i];
     const ml_dtype *d = &c->dtype;
     char dt[16] = "dt", shape[ML_MAX_NDIM * 24 + 8];
-    buf sb = {0}, expr = {0};
+    ml_strbuf sb = {0}, expr = {0};
     add_tuple(&sb, c->ndim, c->shape);
-    snprintf(shape, sizeof shape, "%s", sb.s && !sb.oom ? sb.s : "()");
-    free(sb.s);
+    snprintf(shape, sizeof shape, "%s", sb.p && !sb.oom ? sb.p : "()");
+    free(sb.p);
     b->oom |= sb.oom;
     bool npy = c->source == ML_SRC_NPY, wplus = c->mode == ML_MODE_WPLUS;
-    add(b, "%spath = os.path.join(tmp, \"data.%s\")   # filled as memlayout fills it, from the case's seed\n", in,
+    ml_strbuf_fmt(b, "%spath = os.path.join(tmp, \"data.%s\")   # filled as memlayout fills it, from the case's seed\n", in,
         npy ? "npy" : "bin");
     if (d->nfields) {
-        add(b, "%sdt = ", in);
+        ml_strbuf_fmt(b, "%sdt = ", in);
         add_dtype(b, d);
-        add(b, "\n%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
-        add(b, "%sdata = np.empty(%lld, dt)\n", in, (long long)n);
+        ml_strbuf_fmt(b, "\n%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
+        ml_strbuf_fmt(b, "%sdata = np.empty(%lld, dt)\n", in, (long long)n);
         for (int f = 0; f < d->nfields; f++) {
-            add(b, "%sdata[\"%s\"] = ", in, d->names[f]);
+            ml_strbuf_fmt(b, "%sdata[\"%s\"] = ", in, d->names[f]);
             add_values(b, "rng", &d->fields[f], n, false);
-            add(b, "\n");
+            ml_strbuf_fmt(b, "\n");
         }
     } else {
         char r[48];
         snprintf(dt, sizeof dt, "\"%s\"", ml_scalar_str(&d->scalar, r));
         if (d->scalar.kind == 'c') {
-            add(b, "%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
+            ml_strbuf_fmt(b, "%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
             snprintf(r, sizeof r, "rng");
         } else {
             snprintf(r, sizeof r, "np.random.default_rng(%llu)", (unsigned long long)c->seed);
@@ -608,45 +569,45 @@ static void add_short_build(buf *b, const ml_case *c, const char *in)
     }
     const char *forder = c->order == 'F' ? ", order=\"F\"" : "";
     bool ints = !d->nfields && (d->scalar.kind == 'i' || d->scalar.kind == 'u');
-    if (!npy && !wplus && !c->offset && expr.s) {
-        add(b, "%s%s.tofile(path)\n", in, expr.s);
-    } else if (!npy && !wplus && expr.s) {   /* the filler, then the data: for integers the generator's bytes */
-        add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n", in, (long long)c->offset);
+    if (!npy && !wplus && !c->offset && expr.p) {
+        ml_strbuf_fmt(b, "%s%s.tofile(path)\n", in, expr.p);
+    } else if (!npy && !wplus && expr.p) {   /* the filler, then the data: for integers the generator's bytes */
+        ml_strbuf_fmt(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n", in, (long long)c->offset);
         if (ints)
-            add(b, "%s    f.write(b\"\\xa5\" * %lld + np.random.default_rng(%llu).bytes(%lld))\n", in,
+            ml_strbuf_fmt(b, "%s    f.write(b\"\\xa5\" * %lld + np.random.default_rng(%llu).bytes(%lld))\n", in,
                 (long long)c->offset, (unsigned long long)c->seed, (long long)(n * d->scalar.size));
         else
-            add(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.s);
+            ml_strbuf_fmt(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.p);
     } else {
-        if (expr.s)
-            add(b, "%sdata = %s\n", in, expr.s);
+        if (expr.p)
+            ml_strbuf_fmt(b, "%sdata = %s\n", in, expr.p);
         if (npy) {
-            add(b, "%snpy = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
+            ml_strbuf_fmt(b, "%snpy = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
                    "%snpy[...] = data.reshape(%s%s)\n", in, dt, shape, c->order == 'F' ? "True" : "False", in, shape,
                 forder);
         } else if (!wplus) {   /* structured */
             if (c->offset)
-                add(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n"
+                ml_strbuf_fmt(b, "%swith open(path, \"wb\") as f:   # %lld filler bytes, then the data\n"
                        "%s    f.write(b\"\\xa5\" * %lld + data.tobytes())\n",
                     in, (long long)c->offset, in, (long long)c->offset);
             else
-                add(b, "%sdata.tofile(path)\n", in);
+                ml_strbuf_fmt(b, "%sdata.tofile(path)\n", in);
         }
     }
     b->oom |= expr.oom;
-    free(expr.s);
+    free(expr.p);
     if (npy) {
-        add(b, "%sa = np.load(path, mmap_mode=\"%s\")\n", in, ml_mode_name(c->mode));
+        ml_strbuf_fmt(b, "%sa = np.load(path, mmap_mode=\"%s\")\n", in, ml_mode_name(c->mode));
     } else {
-        add(b, "%sa = np.memmap(path, dtype=%s, mode=\"%s\"", in, dt, ml_mode_name(c->mode));
+        ml_strbuf_fmt(b, "%sa = np.memmap(path, dtype=%s, mode=\"%s\"", in, dt, ml_mode_name(c->mode));
         if (c->offset)
-            add(b, ", offset=%lld", (long long)c->offset);
-        add(b, ", shape=%s%s)\n", shape, forder);
+            ml_strbuf_fmt(b, ", offset=%lld", (long long)c->offset);
+        ml_strbuf_fmt(b, ", shape=%s%s)\n", shape, forder);
         if (wplus && c->offset)
-            add(b, "%swith open(path, \"r+b\") as f:\n%s    f.write(b\"\\xa5\" * %lld)   # the filler before the data\n",
+            ml_strbuf_fmt(b, "%swith open(path, \"r+b\") as f:\n%s    f.write(b\"\\xa5\" * %lld)   # the filler before the data\n",
                 in, in, (long long)c->offset);
         if (wplus && n)
-            add(b, "%sa[...] = data.reshape(%s%s)\n", in, shape, forder);
+            ml_strbuf_fmt(b, "%sa[...] = data.reshape(%s%s)\n", in, shape, forder);
     }
     for (int i = 0; i < c->nops; i++)
         add_op(b, c, i, in, true);
@@ -670,7 +631,7 @@ static const char *short_desc(ml_transport t)
     }
 }
 
-static void add_short(buf *b, const ml_case *c, const ml_repro_opts *o, const char *runner)
+static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, const char *runner)
 {
     ml_transport t = c->transport;
     ml_tclass cls = ml_transport_class(t);
@@ -704,98 +665,98 @@ static void add_short(buf *b, const ml_case *c, const ml_repro_opts *o, const ch
     const char *in0 = guard ? "    " : "", *in1 = guard ? "        " : "    ", *in2 = guard ? "            " : "        ";
 
     /* header */
-    add(b, "#!/usr/bin/env python3\n");
+    ml_strbuf_fmt(b, "#!/usr/bin/env python3\n");
     char *json = ml_case_write(c);
     if (json && *json)
         json[strlen(json) - 1] = 0;
-    add(b, "# memlayout case %s\n", json ? json : "?");
+    ml_strbuf_fmt(b, "# memlayout case %s\n", json ? json : "?");
     free(json);
     if (o->observed)
-        add(b, "# memlayout saw %s%s%s\n", o->observed, o->versions ? " with " : "", o->versions ? o->versions : "");
-    add(b, "# %s: exits 1 while what arrives differs from what was sent, 0 once it is the same.\n", short_desc(t));
-    add(b, "import %sos, %s%ssys, tempfile\nimport numpy as np\n", share ? "mmap, " : "", pool ? "multiprocessing, " : "",
+        ml_strbuf_fmt(b, "# memlayout saw %s%s%s\n", o->observed, o->versions ? " with " : "", o->versions ? o->versions : "");
+    ml_strbuf_fmt(b, "# %s: exits 1 while what arrives differs from what was sent, 0 once it is the same.\n", short_desc(t));
+    ml_strbuf_fmt(b, "import %sos, %s%ssys, tempfile\nimport numpy as np\n", share ? "mmap, " : "", pool ? "multiprocessing, " : "",
         pickles || t == ML_T_REFERENCE ? "pickle, " : "");
     if (joblib)
-        add(b, "from joblib import Parallel, delayed\n");
+        ml_strbuf_fmt(b, "from joblib import Parallel, delayed\n");
     if (t == ML_T_REFERENCE)
-        add(b, "sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\nimport memlayout_reference\n",
+        ml_strbuf_fmt(b, "sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\nimport memlayout_reference\n",
             runner);
 
     /* facts */
     if (share) {
-        add(b, "\ndef facts(a%s):   # a's layout in plain Python values, the file position of a[0, ...], a copy of a\n",
+        ml_strbuf_fmt(b, "\ndef facts(a%s):   # a's layout in plain Python values, the file position of a[0, ...], a copy of a\n",
             write ? ", write=False" : "");
-        add(b, "    m = a   # the np.memmap whose buffer is the file's mapping, found the way joblib finds it\n"
+        ml_strbuf_fmt(b, "    m = a   # the np.memmap whose buffer is the file's mapping, found the way joblib finds it\n"
                "    while m is not None and not isinstance(getattr(m, \"base\", None), mmap.mmap):\n"
                "        m = getattr(m, \"base\", None)\n");
         const char *mode = c->mode == ML_MODE_WPLUS ? "m.mode.replace(\"w+\", \"r+\")" : "m.mode";
         const char *size = grows ? ", os.path.getsize(m.filename)" : "";
         if (oob) {
-            add(b, "    at = None if m is None else a.ctypes.data - m.ctypes.data   # from the mapping's start to a[0, ...]\n"
+            ml_strbuf_fmt(b, "    at = None if m is None else a.ctypes.data - m.ctypes.data   # from the mapping's start to a[0, ...]\n"
                    "    lo, hi = (sum((n - 1) * s for n, s in zip(a.shape, a.strides) if (s > 0) == up) for up in (False, True))\n"
                    "    inside = m is None or a.size == 0 or 0 <= at + lo and at + hi + a.itemsize <= m.nbytes\n"
                    "    where = None if m is None else (m.filename, %s, m.offset + at%s)\n", mode, size);
         } else {
-            add(b, "    where = None if m is None else (m.filename, %s, m.offset + a.ctypes.data - m.ctypes.data%s)\n", mode,
+            ml_strbuf_fmt(b, "    where = None if m is None else (m.filename, %s, m.offset + a.ctypes.data - m.ctypes.data%s)\n", mode,
                 size);
         }
-        add(b, "    %s{\"shape\": a.shape, \"strides\": a.strides, %s,\n"
+        ml_strbuf_fmt(b, "    %s{\"shape\": a.shape, \"strides\": a.strides, %s,\n"
                "%s**{k: a.flags[k] for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\", \"WRITEABLE\", \"ALIGNED\")},\n"
                "%s\"%s\": where%s}, np.array(a)%s\n",
             write ? "f = " : "return ", dtk, write ? "         " : "            ", write ? "         " : "            ", fkey,
             oob ? ", \"inside its mapping\": inside" : "", oob ? " if inside else None" : "");
         if (write)
-            add(b, "    if write and where and a.flags.writeable and a.size%s:\n"
+            ml_strbuf_fmt(b, "    if write and where and a.flags.writeable and a.size%s:\n"
                    "        a[(slice(0, 1),) * a.ndim + (...,)].reshape(1).view(np.uint8)[:] ^= 255   # invert a[0, ...]\n"
                    "    return f\n", oob ? " and inside" : "");
     } else {
-        add(b, "\ndef facts(a):   # a's layout in plain Python values, and a copy of a\n"
+        ml_strbuf_fmt(b, "\ndef facts(a):   # a's layout in plain Python values, and a copy of a\n"
                "    return {\"shape\": a.shape, \"strides\": a.strides, %s,\n"
                "            **{k: a.flags[k] for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\"%s)}}, np.array(a)\n",
             dtk, copy ? "" : ", \"WRITEABLE\", \"ALIGNED\"");
     }
 
     /* the array, and the trip */
-    add(b, "\n");
+    ml_strbuf_fmt(b, "\n");
     if (guard)
-        add(b, "if __name__ == \"__main__\":\n");
-    add(b, "%swith tempfile.TemporaryDirectory() as tmp:\n", in0);
+        ml_strbuf_fmt(b, "if __name__ == \"__main__\":\n");
+    ml_strbuf_fmt(b, "%swith tempfile.TemporaryDirectory() as tmp:\n", in0);
     add_short_build(b, c, in1);
-    add(b, "%sp, pv = facts(a)\n", in1);
+    ml_strbuf_fmt(b, "%sp, pv = facts(a)\n", in1);
     if (t == ML_T_LOKY || t == ML_T_REDUCE || t == ML_T_MULTIPROCESSING)
-        add(b, "%stry:   # a memmap-backed array takes joblib's memmap path at any size (max_nbytes is for others)\n", in1);
+        ml_strbuf_fmt(b, "%stry:   # a memmap-backed array takes joblib's memmap path at any size (max_nbytes is for others)\n", in1);
     else
-        add(b, "%stry:\n", in1);
+        ml_strbuf_fmt(b, "%stry:\n", in1);
     const char *wa = write ? ", True" : "";
     switch (t) {
     case ML_T_REDUCE:
     case ML_T_LOKY:
     case ML_T_MULTIPROCESSING:
     case ML_T_THREADING:
-        add(b, "%sw, wv = Parallel(n_jobs=2, backend=\"%s\"%s)([delayed(facts)(a%s)])[0]\n", in2,
+        ml_strbuf_fmt(b, "%sw, wv = Parallel(n_jobs=2, backend=\"%s\"%s)([delayed(facts)(a%s)])[0]\n", in2,
             t == ML_T_REDUCE ? "loky" : ml_transport_name(t), t == ML_T_MULTIPROCESSING ? ", timeout=60" : "", wa);
         break;
     case ML_T_REFERENCE:
-        add(b, "%srebuild, args = pickle.loads(pickle.dumps(memlayout_reference.reduce(a)))\n"
+        ml_strbuf_fmt(b, "%srebuild, args = pickle.loads(pickle.dumps(memlayout_reference.reduce(a)))\n"
                "%sw, wv = facts(rebuild(*args)%s)\n", in2, in2, wa);
         break;
     case ML_T_POOL_SPAWN:
     case ML_T_POOL_FORKSERVER:
-        add(b, "%swith multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
+        ml_strbuf_fmt(b, "%swith multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
                "%s    w, wv = pool.apply_async(facts, (a,)).get(60)\n",
             in2, t == ML_T_POOL_SPAWN ? "spawn" : "forkserver", in2);
         break;
     case ML_T_PICKLE5_OOB:
-        add(b, "%sbuffers = []\n"
+        ml_strbuf_fmt(b, "%sbuffers = []\n"
                "%sw, wv = facts(pickle.loads(pickle.dumps(a, protocol=5, buffer_callback=buffers.append), buffers=buffers))\n",
             in2, in2);
         break;
     default:
-        add(b, "%sw, wv = facts(pickle.loads(pickle.dumps(a, protocol=%c)))\n", in2, ml_transport_name(t)[6]);
+        ml_strbuf_fmt(b, "%sw, wv = facts(pickle.loads(pickle.dumps(a, protocol=%c)))\n", in2, ml_transport_name(t)[6]);
         break;
     }
     /* a multiprocessing pool loses the task of a worker that dies unpickling it: Parallel's timeout ends the wait */
-    add(b, "%sexcept Exception as e:   # %s\n"
+    ml_strbuf_fmt(b, "%sexcept Exception as e:   # %s\n"
            "%s    sys.exit(f\"BUG: sending the array raised {type(e).__name__}: {e} {e.__cause__ or ''}\")\n",
         in1, t == ML_T_MULTIPROCESSING ? "not sent or not rebuilt (a TimeoutError: the worker died, see above)"
                                        : "the array could not be sent or rebuilt", in1);
@@ -806,41 +767,41 @@ static void add_short(buf *b, const ml_case *c, const ml_repro_opts *o, const ch
              : (kind == 'i' || kind == 'u') && fd->scalar.size == 4 ? 3 : 4;
     char wfirst[64];
     snprintf(wfirst, sizeof wfirst, oob ? "wv if wv is None else wv.ravel()[:%d]" : "wv.ravel()[:%d]", nv);
-    add(b, "%snp.set_printoptions(precision=4, linewidth=200)\n"
+    ml_strbuf_fmt(b, "%snp.set_printoptions(precision=4, linewidth=200)\n"
            "%sfor k, x, y in [(\"\", \"parent\", \"%s\"), *((k, p[k], w[k]) for k in p), "
            "(\"values\", pv.ravel()[:%d], %s)]:\n"
            "%s    print(f\"{k:%d}{x!s:42} {y}\")\n",
         in0, in0, who, nv, wfirst, in0, grows ? 25 : 19);
     const char *nostrides = small ? " and k != \"strides\"" : "";
     if (share && may_copy) {
-        add(b, "%sshared = p[\"%s\"] is not None   # False when a view op copied a: joblib sends a copy\n"
+        ml_strbuf_fmt(b, "%sshared = p[\"%s\"] is not None   # False when a view op copied a: joblib sends a copy\n"
                "%sbugs = [k for k in (p if shared else %s) if p[k] != w[k]%s]   # a copy keeps less\n"
                "%sbugs += [k for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\") if not shared and p[k] and not w[k]]\n",
             in0, fkey, in0, keys, nostrides, in0);
     } else if (share) {
-        add(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a memmap view: the same bytes of the same file, laid out alike\n",
+        ml_strbuf_fmt(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a memmap view: the same bytes of the same file, laid out alike\n",
             in0, nostrides);
     } else if (copy) {
-        add(b, "%sbugs = [k for k in %s if p[k] != w[k]]   # a copy keeps shape, dtype and values,\n"
+        ml_strbuf_fmt(b, "%sbugs = [k for k in %s if p[k] != w[k]]   # a copy keeps shape, dtype and values,\n"
                "%sbugs += [k for k in (\"C_CONTIGUOUS\", \"F_CONTIGUOUS\") if p[k] and not w[k]]   # and C or F order\n",
             in0, keys, in0);
     } else {
-        add(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a thread gets the very same array\n", in0, nostrides);
+        ml_strbuf_fmt(b, "%sbugs = [k for k in p if p[k] != w[k]%s]   # a thread gets the very same array\n", in0, nostrides);
     }
     if (small)
-        add(b, "%sbugs += [\"strides\"] if %sa.size and any(n > 1 and s != t for n, s, t in "
+        ml_strbuf_fmt(b, "%sbugs += [\"strides\"] if %sa.size and any(n > 1 and s != t for n, s, t in "
                "zip(a.shape, p[\"strides\"], w[\"strides\"])) else []\n",
             in0, share && may_copy ? "shared and " : "");
     if (write && c->mode == ML_MODE_C)
-        add(b, "%sbugs += [\"write\"] if a.tobytes() != pv.tobytes() else []   # through a copy-on-write map it must not "
+        ml_strbuf_fmt(b, "%sbugs += [\"write\"] if a.tobytes() != pv.tobytes() else []   # through a copy-on-write map it must not "
                "reach the parent\n", in0);
     else if (write)
-        add(b, "%swrote = w[\"%s\"] and w[\"WRITEABLE\"] and a.size%s   # then the worker inverted a[0, ...]\n"
+        ml_strbuf_fmt(b, "%swrote = w[\"%s\"] and w[\"WRITEABLE\"] and a.size%s   # then the worker inverted a[0, ...]\n"
                "%sbugs += [\"write\"] if wrote and a.tobytes() == pv.tobytes() else []   # through r+ it must reach the "
                "parent\n", in0, fkey, oob ? " and w[\"inside its mapping\"]" : "", in0);
-    add(b, "%sbugs += [] if %snp.array_equal(pv, wv%s) else [\"values\"]\n", in0, oob ? "wv is None or " : "",
+    ml_strbuf_fmt(b, "%sbugs += [] if %snp.array_equal(pv, wv%s) else [\"values\"]\n", in0, oob ? "wv is None or " : "",
         kind == 'f' || kind == 'c' ? ", equal_nan=True" : "");
-    add(b, "%sprint(\"BUG: what arrived differs from what was sent: \" + \", \".join(bugs) if bugs else "
+    ml_strbuf_fmt(b, "%sprint(\"BUG: what arrived differs from what was sent: \" + \", \".join(bugs) if bugs else "
            "\"OK: what arrived is what was sent\")\n"
            "%ssys.exit(1 if bugs else 0)\n", in0, in0);
 }
@@ -851,66 +812,66 @@ char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
     if (!o)
         o = &none;
     const char *runner = o->runner_dir ? o->runner_dir : ML_RUNNER_DIR;
-    buf out = {0}, part = {0};
+    ml_strbuf out = {0}, part = {0};
     if (!o->full) {
         add_short(&out, c, o, runner);
         if (out.oom) {
-            free(out.s);
+            free(out.p);
             return NULL;
         }
-        return out.s;
+        return out.p;
     }
     const char *p = template_py;
     while (*p) {
         const char *at = strchr(p, '@');
         const char *end = at ? strchr(at + 1, '@') : NULL;
         if (!at || !end) {
-            add(&out, "%s", p);
+            ml_strbuf_fmt(&out, "%s", p);
             break;
         }
-        add(&out, "%.*s", (int)(at - p), p);
+        ml_strbuf_fmt(&out, "%.*s", (int)(at - p), p);
         size_t klen = (size_t)(end - at - 1);
         const char *key = at + 1;
 #define KEY(k) (klen == strlen(k) && strncmp(key, k, klen) == 0)
         part.len = 0;
-        if (part.s)
-            part.s[0] = 0;
+        if (part.p)
+            part.p[0] = 0;
         if (KEY("BUILD")) {
             add_build(&part, c);
-            if (part.len && part.s[part.len - 1] == '\n')
-                part.s[--part.len] = 0;   /* the template ends the line */
+            if (part.len && part.p[part.len - 1] == '\n')
+                part.p[--part.len] = 0;   /* the template ends the line */
         } else if (KEY("SEND")) {
             add_send(&part, c->transport, runner);
         } else if (KEY("SEND_DOC")) {
-            add(&part, "Send a through %s; returns what the receiver saw.", transport_desc(c->transport));
+            ml_strbuf_fmt(&part, "Send a through %s; returns what the receiver saw.", transport_desc(c->transport));
         } else if (KEY("TRANSPORT_DESC")) {
-            add(&part, "%s", transport_desc(c->transport));
+            ml_strbuf_fmt(&part, "%s", transport_desc(c->transport));
         } else if (KEY("TRANSPORT")) {
-            add(&part, "%s", ml_transport_name(c->transport));
+            ml_strbuf_fmt(&part, "%s", ml_transport_name(c->transport));
         } else if (KEY("MODE")) {
-            add(&part, "%s", ml_mode_name(c->mode));
+            ml_strbuf_fmt(&part, "%s", ml_mode_name(c->mode));
         } else if (KEY("RUNNER_DIR")) {
-            add(&part, "%s", runner);
+            ml_strbuf_fmt(&part, "%s", runner);
         } else if (KEY("HEADER")) {
             char *json = ml_case_write(c);
             if (json && *json)
                 json[strlen(json) - 1] = 0;
-            add(&part, "memlayout case: %s\n", json ? json : "?");
+            ml_strbuf_fmt(&part, "memlayout case: %s\n", json ? json : "?");
             free(json);
             if (o->observed)
-                add(&part, "memlayout saw: %s%s%s\n", o->observed, o->versions ? " with " : "",
+                ml_strbuf_fmt(&part, "memlayout saw: %s%s%s\n", o->observed, o->versions ? " with " : "",
                     o->versions ? o->versions : "");
         } else {
-            add(&part, "@%.*s@", (int)klen, key);   /* not a placeholder */
+            ml_strbuf_fmt(&part, "@%.*s@", (int)klen, key);   /* not a placeholder */
         }
 #undef KEY
-        add(&out, "%s", part.s ? part.s : "");
+        ml_strbuf_fmt(&out, "%s", part.p ? part.p : "");
         p = end + 1;
     }
-    free(part.s);
+    free(part.p);
     if (out.oom || part.oom) {
-        free(out.s);
+        free(out.p);
         return NULL;
     }
-    return out.s;
+    return out.p;
 }
