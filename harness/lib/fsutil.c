@@ -300,27 +300,27 @@ bool ml_mkdirs(const char *path, char *err, size_t errlen)
     return true;
 }
 
-char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+/* A whole regular file; on failure why says the reason alone. */
+static char *read_whole(const char *path, size_t max, size_t *len, char *why, size_t whylen)
 {
     /* O_NONBLOCK: a FIFO must not block the open; only regular files are read */
-    char shown[512];
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot read: %s", ml_printable(path, shown, sizeof shown), strerror(errno));
+        snprintf(why, whylen, "cannot read: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
         return NULL;
     }
     if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "%s: not a regular file", ml_printable(path, shown, sizeof shown));
+        snprintf(why, whylen, "not a regular file");
         close(fd);
         return NULL;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
     FILE *f = fdopen(fd, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", ml_printable(path, shown, sizeof shown), strerror(errno));
+        snprintf(why, whylen, "cannot read: %s", strerror(errno));
         close(fd);
         return NULL;
     }
@@ -329,7 +329,7 @@ char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t 
     while (buf) {
         if (n == cap) {
             if (cap > max) {
-                snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+                snprintf(why, whylen, "larger than %zu bytes", max);
                 free(buf);
                 fclose(f);
                 return NULL;
@@ -351,7 +351,7 @@ char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t 
     bool bad = ferror(f);
     fclose(f);
     if (!buf || bad || n > max) {
-        snprintf(err, errlen, "%s: %s", path, !buf ? "out of memory" : bad ? "read error" : "file too large");
+        snprintf(why, whylen, "%s", !buf ? "out of memory" : bad ? "read error" : "larger than the limit");
         free(buf);
         return NULL;
     }
@@ -360,16 +360,20 @@ char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t 
     return buf;
 }
 
+char *ml_read_file(const char *path, size_t max, size_t *len, char *err, size_t errlen)
+{
+    char why[256], shown[512];
+    char *text = read_whole(path, max, len, why, sizeof why);
+    if (!text)
+        snprintf(err, errlen, "%s: %s", ml_printable(path, shown, sizeof shown), why);
+    return text;
+}
+
 bool ml_case_load(const char *path, const ml_limits *lim, ml_case *c, char *err, size_t errlen)
 {
     size_t len;
-    char *text = ml_read_file(path, 1 << 20, &len, err, errlen);
-    if (!text && errlen) {   /* the caller names the file: the reason alone */
-        char shown[512];
-        size_t pl = strlen(ml_printable(path, shown, sizeof shown));
-        if (!strncmp(err, shown, pl) && !strncmp(err + pl, ": ", 2))
-            memmove(err, err + pl + 2, strlen(err + pl + 2) + 1);
-    }
+    /* the caller names the file: the reason alone */
+    char *text = read_whole(path, 1 << 20, &len, err, errlen);
     bool ok = text && ml_case_parse(text, len, lim, c, err, errlen);
     free(text);
     return ok;
