@@ -23,7 +23,11 @@ esac
 mkdir -p "$work/corpus" "$work/findings" "$work/tmp"
 work=$(cd "$work" && pwd)
 export TMPDIR="$work/tmp" MLF_ON_FINDING=store MLF_FINDINGS="$work/findings" MLF_QUIET=1
-export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0:symbolize=0"
+# AFL++ insists on symbolize=0; libFuzzer keeps symbols, which the
+# suppressions need where libpython is linked statically (fuzz/build.sh's
+# $OUT): its frames are then matched by function name.
+export LSAN_OPTIONS="suppressions=$root/fuzz/lsan.supp:print_suppressions=0"
+[ "$engine" = libfuzzer ] || LSAN_OPTIONS="$LSAN_OPTIONS:symbolize=0"
 rm -rf "$work/corpus-min"
 mkdir -p "$work/corpus-min"
 # Inputs in the folders given (regular files, not ls's headers and blank lines).

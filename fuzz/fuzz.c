@@ -2,6 +2,7 @@
  * front doors (JSON and bytes), counters, SHA-1 for crash-file names. No
  * Python here: case_parse links this file alone. */
 #include "fuzz.h"
+#include "fsutil.h"
 #include <limits.h>
 
 #include <stdio.h>
@@ -303,18 +304,6 @@ void mlf_sha1_hex(const uint8_t *data, size_t size, char out[41])
 
 bool mlf_exe_dir(char *buf, size_t len)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return false;
-    exe[n] = 0;
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return false;
-    *slash = 0;
-    if (strlen(exe) + 1 > len)
-        return false;
-    memcpy(buf, exe, strlen(exe) + 1);
-    return true;
+    return ml_exe_dir(buf, len);
 }
 

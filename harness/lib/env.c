@@ -1,6 +1,7 @@
 /* memlayout environments from PyPI: see env.h for the cache layout. */
 #include "env.h"
 #include "fsutil.h"
+#include "py.h"
 
 #include <cJSON.h>
 #include <ctype.h>
@@ -20,10 +21,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#ifndef ML_PY_EXE
-#define ML_PY_EXE "/usr/bin/python3"
-#endif
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -243,7 +240,7 @@ static int run_pip(const char *tmp, const char *site, const char *reqs, const ch
         free(argv);
         return -1;
     }
-    argv[a++] = ML_PY_EXE;
+    argv[a++] = ml_py_executable();
     argv[a++] = "-m";
     argv[a++] = "pip";
     argv[a++] = "install";
@@ -617,7 +614,7 @@ ml_env_status ml_env_ensure(const char *root, const char *reqs, const ml_env_opt
     if (st != 0) {
         char why[1024];
         if (st == -1)
-            snprintf(why, sizeof why, "cannot run %s -m pip: %s", ML_PY_EXE, strerror(errno));
+            snprintf(why, sizeof why, "cannot run %s -m pip: %s", ml_py_executable(), strerror(errno));
         else
             pip_reason(log, st, why, sizeof why);
         snprintf(err, errlen, "pip install failed: %s", why);

@@ -572,3 +572,19 @@ cJSON *ml_json_parse_exact(const char *text, size_t len)
     return j;
 }
 
+bool ml_exe_dir(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return false;
+    exe[n] = 0;
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return false;
+    *slash = 0;
+    if (strlen(exe) + 1 > len)
+        return false;
+    memcpy(buf, exe, strlen(exe) + 1);
+    return true;
+}

@@ -80,4 +80,8 @@ size_t ml_utf8_len(const unsigned char *s, size_t n);
  * cursor, forge a line or break an encoding. Writes into buf, cut to len. */
 const char *ml_printable(const char *s, char *buf, size_t len);
 
+/* The folder of the running executable (/proc/self/exe); false if unknown
+ * or longer than len. */
+bool ml_exe_dir(char *buf, size_t len);
+
 #endif

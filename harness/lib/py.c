@@ -5,11 +5,14 @@
 #include <Python.h>
 
 #include "py.h"
+#include "fsutil.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 extern char **environ;
 
@@ -21,6 +24,29 @@ extern char **environ;
 #endif
 
 static PyObject *runner;   /* the memlayout_runner module, once initialized */
+
+/* ML_PY_EXE and ML_RUNNER_DIR may start with "$ORIGIN/", the folder of the
+ * running executable (as in an rpath): a self-contained build (an OSS-Fuzz
+ * $OUT) carries its interpreter and runner beside its binaries, wherever
+ * they are copied. Returns path itself when it does not start so, or when
+ * the executable's folder is unknown. */
+static const char *expand_origin(const char *path, char *buf, size_t len)
+{
+    static const char origin[] = "$ORIGIN/";
+    if (strncmp(path, origin, sizeof origin - 1) != 0)
+        return path;
+    char exe[PATH_MAX];
+    if (!ml_exe_dir(exe, sizeof exe))
+        return path;
+    int w = snprintf(buf, len, "%s/%s", exe, path + sizeof origin - 1);
+    return w > 0 && (size_t)w < len ? buf : path;
+}
+
+const char *ml_py_executable(void)
+{
+    static char buf[PATH_MAX];
+    return expand_origin(ML_PY_EXE, buf, sizeof buf);
+}
 
 static void set_err(char *err, size_t errlen, const char *what)
 {
@@ -79,9 +105,9 @@ static bool start_interpreter(char *err, size_t errlen)
     PyConfig_InitIsolatedConfig(&cfg);
     cfg.install_signal_handlers = 0;   /* the supervisor owns signals */
     cfg.parse_argv = 0;
-    st = PyConfig_SetBytesString(&cfg, &cfg.executable, ML_PY_EXE);
+    st = PyConfig_SetBytesString(&cfg, &cfg.executable, ml_py_executable());
     if (!PyStatus_Exception(st))
-        st = PyConfig_SetBytesString(&cfg, &cfg.program_name, ML_PY_EXE);
+        st = PyConfig_SetBytesString(&cfg, &cfg.program_name, ml_py_executable());
     if (!PyStatus_Exception(st))
         st = Py_InitializeFromConfig(&cfg);
     PyConfig_Clear(&cfg);
@@ -180,7 +206,8 @@ bool ml_py_init(const ml_py_opts *o, char **versions, char *err, size_t errlen)
             }
         free(copy);
     }
-    if (!path_insert(pos, ML_RUNNER_DIR)) {
+    char rdir[PATH_MAX];
+    if (!path_insert(pos, expand_origin(ML_RUNNER_DIR, rdir, sizeof rdir))) {
         py_err_line(err, errlen, "python: sys.path");
         return false;
     }

@@ -32,6 +32,10 @@ char *ml_py_run_one(const char *case_json, char *err, size_t errlen);
  * Fills out[0..n-1]; returns false (err set, out untouched) on failure. */
 bool ml_py_run_batch(char *const *cases, int n, char **out, char *err, size_t errlen);
 
+/* The interpreter workers run (sys.executable): ML_PY_EXE, whose leading
+ * "$ORIGIN/" stands for the running executable's folder. */
+const char *ml_py_executable(void);
+
 /* Close pools; Python stays initialized (finalizing NumPy is not supported). */
 void ml_py_shutdown(void);
 
