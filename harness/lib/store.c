@@ -647,6 +647,7 @@ bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, co
     char name[256] = "";
     char ids[ML_SIG_MAX][9];
     int nsig = 0;
+    ml_severity worst = ML_SEV_COUNT;
     bool kept = false;
     if (finding) {
         ml_sig *all = malloc(sizeof *all * ML_SIG_MAX);
@@ -655,6 +656,8 @@ bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, co
         int account = -1;
         for (int k = 0; k < nsig; k++) {
             ml_sig_id(&all[k], false, ids[k]);
+            if (all[k].severity < worst)
+                worst = all[k].severity;
             int i = ml_bugs_find(s->bugs, &all[k]);
             uint64_t have = i >= 0 ? ml_bugs_get(s->bugs, i)->kept : 0;
             if (account < 0 && (s->o.keep <= 0 || have < (uint64_t)s->o.keep))
@@ -726,6 +729,7 @@ bool ml_store_add(ml_store *s, const ml_store_line *l, const char *case_json, co
         for (int k = 0; k < nsig; k++)
             ml_strbuf_fmt(&b, "%s\"%s\"", k ? "," : "", ids[k]);
         ml_strbuf_put(&b, "]", 1);
+        sb_str(&b, "severity", worst < ML_SEV_COUNT ? ml_severity_name(worst) : NULL);
         sb_str(&b, "finding", kept ? name : NULL);
     }
     ml_strbuf_put(&b, "}\n", 2);

@@ -165,20 +165,25 @@ check matrix_should_show_the_patch_leaving_negative_steps sh -c "grep 'negative-
 check github_workflow_should_check_out test $? = 0
 [ $? = 0 ] || cat "$work/wf.out" >&2
 check ci_should_leave_no_temp_files tmp_empty
-# --fail-on: with no baseline every failure is new; they are corrupt ones
-# (the public example), so naming only representation lets the job pass and
-# naming corrupt fails it; SARIF keeps them, at level note when they do not
-# fail the job.
-
-ml ci "$corpus" --baseline "$work/no-baseline.json" --fail-on representation -q --sarif "$work/rep.sarif"
+# --fail-on: with no baseline every failure is new; in a corpus of the
+# public example's cases they are corrupt ones, so naming only
+# representation lets the job pass and naming corrupt fails it; SARIF keeps
+# them, at level note when they do not fail the job. The whole regression
+# corpus has representation failures too (a writeable broadcast, a lost byte
+# order): naming representation fails it.
+mkdir -p "$work/corrupt/cases"
+cp "$corpus"/cases/public-example-*.json "$work/corrupt/cases/"
+ml ci "$work/corrupt" --baseline "$work/no-baseline.json" --fail-on representation -q --sarif "$work/rep.sarif"
 check fail_on_representation_should_let_corrupt_failures_pass test "$(last_rc)" = 0
 [ "$(last_rc)" = 0 ] || show_last
 check fail_on_should_mark_what_it_ignores_as_notes test "$(jget "$work/rep.sarif" \
     'sorted({r["level"] for r in d["runs"][0]["results"] if r["ruleId"] == "memlayout/new-failure"})')" = "['note']"
 check ci_rows_should_carry_severity_and_bug test "$(jget "$work/rep.sarif" \
     'all(r["properties"].get("severity") and r["properties"].get("bug") for r in d["runs"][0]["results"])')" = True
-ml ci "$corpus" --baseline "$work/no-baseline.json" --fail-on corrupt,error -q
+ml ci "$work/corrupt" --baseline "$work/no-baseline.json" --fail-on corrupt,error -q
 check fail_on_corrupt_should_fail_on_corrupt_failures test "$(last_rc)" = 1
+ml ci "$corpus" --baseline "$work/no-baseline.json" --fail-on representation -q
+check fail_on_representation_should_fail_on_representation_failures test "$(last_rc)" = 1
 ml ci "$corpus" --fail-on harmless -q
 check a_bad_severity_should_exit_2 test "$(last_rc)" = 2
 check a_bad_severity_should_be_named err_has 'fail-on: unknown severity "harmless"'
