@@ -30,6 +30,10 @@ CJSON_CFLAGS := $(shell pkg-config --cflags libcjson 2>/dev/null || echo -I/usr/
 CJSON_LIBS   := $(shell pkg-config --libs libcjson 2>/dev/null || echo -lcjson)
 
 VERSION   := 0.1.0
+# The current releases from PyPI (the newest NumPy with CPython 3.11 wheels):
+# the regression job's second environment, the long campaign's and the one
+# docs/known-bugs.md describes.
+CURRENT   := joblib==1.6.0 numpy==2.4.6
 CFLAGS    ?= -O2 -g
 # What every build of the harness is told about this machine (fuzz/fuzz.mk too).
 ML_DEFS   := -DML_VERSION='"$(VERSION)"' -DML_PY_EXE='"$(PY_EXE)"' \
@@ -57,7 +61,7 @@ HARNESS_HDRS := $(wildcard harness/*/*.h)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test bench browser-test regress clean
+.PHONY: all deps run test bench browser-test regress regress-current campaign known-bugs clean
 all: $(BUILD)/memlayout $(TEST_BIN)
 
 deps:
@@ -102,6 +106,20 @@ browser-test: deps all
 
 regress: deps all
 	BUILD=$(BUILD) sh ci/regress.sh
+
+# The regression job on the current releases (installed once from PyPI).
+regress-current: deps all
+	BUILD=$(BUILD) OUT=$${OUT:-out/ci-current} sh ci/regress.sh --with "$(CURRENT)"
+
+# A long campaign per transport on the current releases (ci/campaign.sh:
+# TIME seconds each, default 600).
+campaign: deps all
+	BUILD=$(BUILD) REQS="$(CURRENT)" sh ci/campaign.sh
+
+# docs/known-bugs.md from corpus/regress: the bugs of the current releases,
+# each with its reproducer and its verdict per release.
+known-bugs: deps all
+	ML=$(BUILD)/memlayout $(PY) ci/known_bugs.py --current "$(CURRENT)" --out docs/known-bugs.md
 
 bench: deps all
 	BUILD=$(BUILD) sh ci/bench.sh

@@ -191,7 +191,15 @@ for name in ("regress", "nightly"):
         check(f"{name}_script_{script}_should_exist", os.path.isfile(os.path.join(ROOT, script)))
 
 reg = jobs.get("regress") or {}
-check("regress_should_run_the_regression_job", "sh ci/regress.sh" in runs(reg))
+check("regress_should_run_the_regression_job", "make regress" in runs(reg) or "sh ci/regress.sh" in runs(reg))
+legs = ((reg.get("strategy") or {}).get("matrix") or {}).get("releases") or []
+check("regress_should_have_a_leg_for_debian_and_one_for_the_current_releases",
+      "debian" in legs and "current" in legs and "regress-current" in runs(reg))
+with open(os.path.join(ROOT, "Makefile")) as f:
+    makefile = f.read()
+for target in ("regress", "regress-current"):
+    body = makefile.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0] if f"\n{target}:" in makefile else ""
+    check(f"make_{target.replace('-', '_')}_should_run_ci_regress_sh", "sh ci/regress.sh" in body)
 check("regress_should_run_the_tests", "tests/run.sh" in runs(reg) or "make test" in runs(reg))
 paths = artifact_paths(reg)
 for want in ("out/ci/junit.xml", "out/ci/memlayout.sarif", "out/ci/report.html"):
