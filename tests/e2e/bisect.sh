@@ -124,7 +124,7 @@ check bug_bisect_should_say_the_bug_is_gone out_has "at it: .*: no bug $bugid ("
 check bug_bisect_should_write_into_the_run test "$(jget "$work/run/bisect.json" 'd["bug"]')" = "$bugid"
 [ "$(last_rc)" = 0 ] || show_last
 "$ML" report "$work/run" -o "$work/run-report.html" >/dev/null 2>&1
-check report_should_show_the_range grep -q "$fix" "$work/run-report.html"
+check report_should_show_the_range grep -q "first changed commit</b>: <code>${fix%????????????????????????????}</code>" "$work/run-report.html"
 
 # matrix --revs: the case at each revision, as a table
 ml matrix --repo "$repo" --revs "$c1,$fix,main" "$pe"
