@@ -123,6 +123,8 @@ int ml_cmd_triage(int argc, char **argv);
 int ml_cmd_repro(int argc, char **argv);
 int ml_cmd_ci(int argc, char **argv);
 int ml_cmd_matrix(int argc, char **argv);
+/* memlayout bisect: the commit of a package's history where a verdict changes. */
+int ml_cmd_bisect(int argc, char **argv);
 /* memlayout env list|add|rm|path: the environment cache. */
 int ml_cmd_env(int argc, char **argv);
 /* memlayout report RESULTS [-o FILE]: the HTML report. */

@@ -3,6 +3,7 @@
 #include "case_set.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "gitrev.h"
 
 #include <cJSON.h>
 #include <getopt.h>
@@ -34,6 +35,18 @@ static const char matrix_help[] =
     "                       \"joblib==1.2.0\" \"joblib==1.5.*\" \"joblib==1.6.0\" CASES\n"
     "                       prints, per case, the first environment that fails it\n"
     "                       and the first after that passes it (fixed)\n"
+    "      --repo DIR --revs R1,R2,...\n"
+    "                       one environment per revision (tag, branch or sha)\n"
+    "                       of the git checkout DIR of a pure-Python package,\n"
+    "                       oldest first: that commit's package folder exported\n"
+    "                       (git archive) into the temp dir and put first on\n"
+    "                       sys.path, as memlayout bisect does (the checkout is\n"
+    "                       only read); prints the history as --with-each does.\n"
+    "                       A revision where the package does not import is\n"
+    "                       said on stderr and its column stays empty (-)\n"
+    "      --package NAME   with --revs: the import name (default joblib)\n"
+    "      --subdir PATH    with --revs: its folder in the repository (default\n"
+    "                       NAME, else src/NAME)\n"
     "      --json FILE      the matrix as JSON\n"
     "  -T, --transport L    run every case through each of these transports\n"
     "                       instead of its own (comma-separated, all, pickle)\n"
@@ -52,7 +65,8 @@ typedef struct {
     char *path;        /* realpath of python-path, owned */
     char *with;        /* with=REQS as given (points into argv or the spec copy), or NULL */
     char *reqs, *site; /* its normalized requirements and sys.path folder, owned */
-    char *joined;      /* python-path:site, owned */
+    char *joined;      /* python-path:site, or --revs: the export's, owned */
+    bool skip;         /* --revs: the package does not import there: not run */
     char **verdict;    /* per case */
 } matrix_env;
 
@@ -97,7 +111,50 @@ static void parse_env(const char *spec, const ml_cli_common *co, matrix_env *e)
     free(copy);
 }
 
-enum { OPT_JSON = 4000, OPT_WITH_EACH };
+enum { OPT_JSON = 4000, OPT_WITH_EACH, OPT_REPO, OPT_REVS, OPT_PACKAGE, OPT_SUBDIR };
+
+/* --revs: an environment per revision of the checkout, its package exported
+ * into tmp. 0, or an exit status (one line printed). */
+static int add_revs(const ml_cli_common *co, const char *repo, const char *revs, const char *package,
+                    const char *subdir, const char *tmp, matrix_env *envs, int *nenv)
+{
+    char err[1024], why[1024];
+    if (!ml_git_check_repo(repo, err, sizeof err)) {
+        fprintf(stderr, "memlayout matrix: --repo: %s\n", err);
+        return ML_EXIT_USAGE;
+    }
+    ml_rev_pkg pkg = {.repo = repo, .package = package, .subdir = subdir, .python_path = co->py.python_path,
+                      .stop = &ml_cli_stop};
+    char *copy = strdup(revs), *save = NULL;
+    int rc = 0;
+    for (char *r = strtok_r(copy, ",", &save); r && !rc; r = strtok_r(NULL, ",", &save)) {
+        char sha[41], dest[4200];
+        if (*nenv == MAX_ENVS) {
+            fprintf(stderr, "memlayout matrix: --revs: at most %d environments\n", MAX_ENVS);
+            rc = ML_EXIT_USAGE;
+        } else if (!ml_git_resolve(repo, r, sha, err, sizeof err)) {
+            fprintf(stderr, "memlayout matrix: --revs: %s\n", err);
+            rc = ML_EXIT_USAGE;
+        } else {
+            matrix_env *e = &envs[(*nenv)++];
+            parse_env("reducer=joblib", co, e);
+            e->py.reducer = co->py.reducer;
+            snprintf(e->name, sizeof e->name, "%s", r);
+            snprintf(dest, sizeof dest, "%s/rev-%d", tmp, *nenv);
+            ml_rev_status st = ml_rev_export(&pkg, sha, dest, &e->joined, why, sizeof why);
+            if (st == ML_REV_STOPPED)
+                rc = ml_cli_interrupted_exit();
+            else if (st == ML_REV_FAIL)
+                fprintf(stderr, "memlayout matrix: --revs: %s: %s\n", r, why), rc = ML_EXIT_ENV;
+            else if (st == ML_REV_SKIP)
+                fprintf(stderr, "memlayout matrix: --revs: %s (%.12s) is left out: %s\n", r, sha, why);
+            e->py.python_path = e->joined;
+            e->skip = st != ML_REV_OK;
+        }
+    }
+    free(copy);
+    return rc;
+}
 
 /* Installs (or finds) the environment of e->with and puts it on sys.path
  * after e's python-path. 0 or an exit status (message printed). */
@@ -188,11 +245,14 @@ int ml_cmd_matrix(int argc, char **argv)
     uint32_t override = 0;
     static const struct option lo[] = {
         {"env", required_argument, 0, 'e'}, {"json", required_argument, 0, OPT_JSON},
-        {"with-each", no_argument, 0, OPT_WITH_EACH},
+        {"with-each", no_argument, 0, OPT_WITH_EACH}, {"repo", required_argument, 0, OPT_REPO},
+        {"revs", required_argument, 0, OPT_REVS}, {"package", required_argument, 0, OPT_PACKAGE},
+        {"subdir", required_argument, 0, OPT_SUBDIR},
         {"transport", required_argument, 0, 'T'}, ML_CLI_COMMON_LONGOPTS, {0, 0, 0, 0}};
     char *specs[MAX_ENVS];
     int nspec = 0, opt;
     bool with_each = false;
+    const char *repo = NULL, *revs = NULL, *package = "joblib", *subdir = NULL;
     while ((opt = getopt_long(argc, argv, "e:T:j:qh", lo, NULL)) != -1) {
         if (ml_cli_common_option("matrix", opt, &co))
             continue;
@@ -204,6 +264,10 @@ int ml_cmd_matrix(int argc, char **argv)
             break;
         case OPT_JSON: json_out = optarg; break;
         case OPT_WITH_EACH: with_each = true; break;
+        case OPT_REPO: repo = optarg; break;
+        case OPT_REVS: revs = optarg; break;
+        case OPT_PACKAGE: package = optarg; break;
+        case OPT_SUBDIR: subdir = optarg; break;
         case 'T': override = ml_cli_transports("matrix", optarg); break;
         case 'h': fputs(matrix_help, stdout); return ML_EXIT_OK;
         default: fputs(matrix_help, stderr); return ML_EXIT_USAGE;
@@ -229,9 +293,20 @@ int ml_cmd_matrix(int argc, char **argv)
         ml_cli_usage("matrix", "expected case files or directories%s", "");
     if (with_each && !nspec)
         ml_cli_usage("matrix", "--with-each: no requirement set among the arguments%s", "");
+    if (!repo != !revs)
+        ml_cli_usage("matrix", "%s", repo ? "--repo: goes with --revs" : "--revs: goes with --repo DIR");
     int env_rc = ml_cli_common_env("matrix", &co);
     if (env_rc)
         return env_rc;
+    char *rev_tmp = NULL;
+    if (revs) {
+        char err[1024];
+        ml_cli_install_signals();
+        if (!(rev_tmp = ml_tmpdir_create(err, sizeof err))) {
+            fprintf(stderr, "memlayout matrix: %s\n", err);
+            return ML_EXIT_ENV;
+        }
+    }
     for (int i = 0; i < nspec; i++) {
         if (specs[i]) {
             parse_env(specs[i], &co, &envs[nenv++]);
@@ -244,6 +319,8 @@ int ml_cmd_matrix(int argc, char **argv)
     for (int e = 0; e < nenv; e++)
         if ((env_rc = env_with(&co, &envs[e], e)))
             break;
+    if (!env_rc && revs)
+        env_rc = add_revs(&co, repo, revs, package, subdir, rev_tmp, envs, &nenv);
     if (!nenv) {
         memset(&envs[0], 0, sizeof envs[0]);
         envs[0].py = co.py;
@@ -262,6 +339,9 @@ int ml_cmd_matrix(int argc, char **argv)
             free(envs[e].site);
             free(envs[e].joined);
         }
+        if (rev_tmp)
+            ml_rmtree(rev_tmp);
+        free(rev_tmp);
         return env_rc ? env_rc : ML_EXIT_USAGE;
     }
     if (override) {   /* every case through each chosen transport */
@@ -295,6 +375,11 @@ int ml_cmd_matrix(int argc, char **argv)
     int rc = ML_EXIT_OK;
     for (int e = 0; e < nenv && !ml_cli_stop; e++) {
         char *versions = NULL;
+        if (envs[e].skip) {   /* the package does not import there: an empty column */
+            envs[e].verdict = calloc((size_t)cs.n, sizeof(char *));
+            snprintf(envs[e].key, sizeof envs[e].key, "not importable");
+            continue;
+        }
         ml_camp_status st = ml_case_set_run("matrix", &co, &envs[e].py, &cs, &versions);
         if (st == ML_CAMP_ENV) {
             fprintf(stderr, "memlayout matrix: environment %d (%s) is broken\n", e + 1,
@@ -333,8 +418,13 @@ int ml_cmd_matrix(int argc, char **argv)
         putchar('\n');
         for (int i = 0; i < cs.n; i++) {
             bool same = true;
-            for (int e = 1; e < nenv; e++)
-                same &= envs[e].verdict[i] && envs[0].verdict[i] && !strcmp(envs[e].verdict[i], envs[0].verdict[i]);
+            const char *first = NULL;
+            for (int e = 0; e < nenv; e++) {
+                if (envs[e].skip)
+                    continue;
+                first = first ? first : envs[e].verdict[i];
+                same &= envs[e].verdict[i] && first && !strcmp(envs[e].verdict[i], first);
+            }
             differ += !same;
             printf("%-*s  %-15s", (int)w, ml_cli_base_name(cs.paths[i]), ml_transport_name(cs.cases[i].transport));
             for (int e = 0; e < nenv; e++)
@@ -353,7 +443,7 @@ int ml_cmd_matrix(int argc, char **argv)
                                                             : cJSON_CreateNull());
             cJSON_AddItemToArray(jc, o);
         }
-        if (with_each)
+        if (with_each || revs)
             print_history(&cs, envs, nenv, jc);
         printf("\nmatrix: %d of %d case%s differ%s between environments\n", differ, cs.n, cs.n == 1 ? "" : "s",
                differ == 1 ? "s" : "");
@@ -394,5 +484,8 @@ int ml_cmd_matrix(int argc, char **argv)
         free(envs[e].joined);
     }
     ml_case_set_free(&cs);
+    if (rev_tmp)
+        ml_rmtree(rev_tmp);
+    free(rev_tmp);
     return rc;
 }

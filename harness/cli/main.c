@@ -18,6 +18,7 @@ static const struct {
     {"triage", ml_cmd_triage, "distinct bugs among a run's findings, each minimized"},
     {"repro", ml_cmd_repro, "standalone Python reproducer for a case (exits 1 while the bug is there)"},
     {"ci", ml_cmd_ci, "regression job against corpus baselines (JUnit, SARIF)"},
+    {"bisect", ml_cmd_bisect, "first commit of a package's git history where a case's verdict changes"},
     {"matrix", ml_cmd_matrix, "replay cases in several environments: cases x environments"},
     {"report", ml_cmd_report, "HTML report of a run, fuzzing session, ci or matrix results"},
     {"env", ml_cmd_env, "Python environments from PyPI that --with runs in: list, add, rm"},

@@ -1075,3 +1075,46 @@ bool ml_store_complete_counts(const char *findings_dir, ml_bugs *b)
     cJSON_Delete(j);
     return any;
 }
+
+/* ---- bisect ------------------------------------------------------------------ */
+
+bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, char *err, size_t errlen)
+{
+    char tpath[4200], e[1024];
+    snprintf(tpath, sizeof tpath, "%s/%s", dir, TRIAGE);
+    size_t n = 0;
+    char *text = ml_read_file(tpath, 64u << 20, &n, e, sizeof e);
+    if (!text) {
+        snprintf(err, errlen, "%s (not a triaged run: memlayout run or triage --out writes it)", e);
+        return false;
+    }
+    cJSON *j = ml_json_parse_exact(text, n), *b;
+    free(text);
+    bool found = false;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(j, "bugs")) {
+        const char *bid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(b, "id"));
+        found |= bid && !strcmp(bid, id);
+    }
+    if (!j)
+        snprintf(err, errlen, "%s: not valid JSON", tpath);
+    else if (!found)
+        snprintf(err, errlen, "no bug \"%s\" in %s", id, tpath);
+    cJSON_Delete(j);
+    if (!found)
+        return false;
+    snprintf(path, len, "%s/%s/%s.json", dir, BUGS, id);
+    return true;
+}
+
+bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen)
+{
+    bool refused;
+    int dfd = open_dir_safely(dir, &refused, err, errlen);
+    if (dfd < 0)
+        return false;
+    char shown[4200];
+    snprintf(shown, sizeof shown, "%s/%s", dir, ML_STORE_BISECT);
+    bool ok = ml_write_atomic_at(dfd, ML_STORE_BISECT, shown, json, strlen(json), err, errlen);
+    close(dfd);
+    return ok;
+}

@@ -11,6 +11,8 @@
  *                     cleanly, or when a write failed
  *   triage.json, bugs/<id>.json   the distinct bugs, minimized (triage.h)
  *   python.log        the Python children's stdout and stderr
+ *   bisect.json       `memlayout bisect --bug`: the commit range where one
+ *                     of the run's bugs appeared or went away
  *   .memlayout.lock   flock'd while a run writes here; marks the directory
  *                     as a memlayout run directory
  *
@@ -172,5 +174,18 @@ bool ml_store_complete_counts(const char *findings_dir, ml_bugs *b);
 /* triage.json and bugs/<id>.json into dir (created; not a link, this
  * user's): `memlayout triage --out`. */
 bool ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen);
+
+/* ---- bisect ----------------------------------------------------------------- */
+
+#define ML_STORE_BISECT "bisect.json"
+
+/* The case file of bug id of a triaged directory dir (a run, or `triage
+ * --out`): dir/bugs/<id>.json, once dir/triage.json lists the bug. Its
+ * signature class is the id (ml_sig_id without structure). False with err
+ * one line. */
+bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, char *err, size_t errlen);
+
+/* Writes json as dir/bisect.json (dir created; not a link, this user's). */
+bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen);
 
 #endif

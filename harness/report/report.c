@@ -146,6 +146,7 @@ void ml_report_free(ml_report *r)
     }
     free(r->flog);
     cJSON_Delete(r->triage);
+    cJSON_Delete(r->bisect);
     cJSON_Delete(r->mx_envs);
     for (int i = 0; i < r->mx_nrows; i++) {
         free(r->mx_rows[i].caseid);
@@ -567,6 +568,19 @@ bool ml_report_add_triage(ml_report *r, const char *json, size_t len, char *err,
     }
     cJSON_Delete(r->triage);
     r->triage = t;
+    return true;
+}
+
+bool ml_report_add_bisect(ml_report *r, const char *json, size_t len, char *err, size_t errlen)
+{
+    cJSON *b = ml_json_parse_exact(json, len);
+    if (!cJSON_IsObject(b) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(b, "result"))) {
+        cJSON_Delete(b);
+        snprintf(err, errlen, "%s: not a bisect result", ML_STORE_BISECT);
+        return false;
+    }
+    cJSON_Delete(r->bisect);
+    r->bisect = b;
     return true;
 }
 
@@ -1217,6 +1231,18 @@ ml_report_status ml_report_build(const char *in, const char *out_html, const ml_
         free(s);
         any = true;
         break;
+    }
+    /* memlayout bisect --bug: a commit range beside the run */
+    snprintf(path, sizeof path, "%s/%s", dir, ML_STORE_BISECT);
+    if (is_file(path)) {
+        size_t len;
+        char *s = ml_read_file(path, 16u << 20, &len, err, errlen);
+        if (!s || !ml_report_add_bisect(r, s, len, err, errlen)) {
+            ret = s ? ML_REPORT_BAD_INPUT : ML_REPORT_IO;
+            free(s);
+            goto fail;
+        }
+        free(s);
     }
     /* a fuzzing session's store: log.tsv names each finding's signature and time */
     snprintf(path, sizeof path, "%s/findings/log.tsv", dir);

@@ -58,6 +58,9 @@ bool ml_report_add_result(ml_report *r, const char *line, size_t len);
 /* triage.json (triage.h): minimized cases and full signatures of the
  * distinct findings. Any time before ml_report_html. */
 bool ml_report_add_triage(ml_report *r, const char *json, size_t len, char *err, size_t errlen);
+/* bisect.json (memlayout bisect --bug): the commit range of one bug, shown
+ * beside the bugs. */
+bool ml_report_add_bisect(ml_report *r, const char *json, size_t len, char *err, size_t errlen);
 /* `memlayout matrix --json` output: cases x environments; each environment
  * is read against the first one in the regression view. */
 bool ml_report_add_matrix(ml_report *r, const char *json, size_t len, char *err, size_t errlen);

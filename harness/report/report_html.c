@@ -1060,6 +1060,59 @@ static void finding_rows(ml_html *h, const ml_report *r, const int *order, const
     }
 }
 
+static void bisect_commit(ml_html *h, const cJSON *c)
+{
+    ml_html_raw(h, "<code>");
+    ml_html_textf(h, "%.12s", ml_rp_jstr(c, "commit") ? ml_rp_jstr(c, "commit") : "?");
+    ml_html_raw(h, "</code> ");
+    ml_html_textf(h, "%.10s %s", ml_rp_jstr(c, "date") ? ml_rp_jstr(c, "date") : "",
+                  ml_rp_jstr(c, "subject") ? ml_rp_jstr(c, "subject") : "");
+    if (ml_rp_jstr(c, "verdict")) {
+        ml_html_raw(h, ": ");
+        ml_html_text(h, ml_rp_jstr(c, "verdict"));
+    }
+}
+
+/* bisect.json: where in the package's history the bug appeared or went away. */
+static void section_bisect(ml_html *h, const ml_report *r)
+{
+    const cJSON *b = r->bisect;
+    if (!b)
+        return;
+    const char *result = ml_rp_jstr(b, "result");
+    ml_html_raw(h, "<section id=\"bisect\"><h2>Commit range</h2><p>");
+    ml_html_textf(h, "memlayout bisect of %s%s in %s (%s): ", ml_rp_jstr(b, "bug") ? "bug " : "case ",
+                  ml_rp_jstr(b, "bug") ? ml_rp_jstr(b, "bug") : ml_rp_jstr(b, "case") ? ml_rp_jstr(b, "case") : "?",
+                  ml_rp_jstr(b, "repo") ? ml_rp_jstr(b, "repo") : "?",
+                  ml_rp_jstr(b, "package") ? ml_rp_jstr(b, "package") : "?");
+    const cJSON *first = cJSON_GetObjectItemCaseSensitive(b, "first_changed");
+    if (!first) {
+        ml_html_text(h, result);
+        ml_html_raw(h, " between the two ends.</p><ul><li>old ");
+        bisect_commit(h, cJSON_GetObjectItemCaseSensitive(b, "old"));
+        ml_html_raw(h, "</li><li>new ");
+        bisect_commit(h, cJSON_GetObjectItemCaseSensitive(b, "new"));
+        ml_html_raw(h, "</li></ul></section>");
+        return;
+    }
+    const cJSON *sk = cJSON_GetObjectItemCaseSensitive(b, "skipped"), *c;
+    ml_html_textf(h, "%s range", result);
+    if (cJSON_GetArraySize(sk))
+        ml_html_textf(h, ", %d skipped commit%s in it", cJSON_GetArraySize(sk), cJSON_GetArraySize(sk) == 1 ? "" : "s");
+    ml_html_raw(h, ".</p><ul><li>last as before: ");
+    bisect_commit(h, cJSON_GetObjectItemCaseSensitive(b, "last_same"));
+    cJSON_ArrayForEach(c, sk) {
+        ml_html_raw(h, "</li><li>skipped: ");
+        bisect_commit(h, c);
+        ml_html_raw(h, " (");
+        ml_html_text(h, ml_rp_jstr(c, "skipped") ? ml_rp_jstr(c, "skipped") : "not tested");
+        ml_html_raw(h, ")");
+    }
+    ml_html_raw(h, "</li><li><b>first changed commit</b>: ");
+    bisect_commit(h, first);
+    ml_html_raw(h, "</li></ul></section>");
+}
+
 static void section_findings(ml_html *h, ml_report *r)
 {
     ml_html_raw(h, "<section id=\"findings-section\"><h2>Bugs</h2>");
@@ -1882,6 +1935,7 @@ char *ml_report_html(ml_report *r, size_t *len)
     ml_rp_apply_triage(r);
     section_header(&h, r);
     section_findings(&h, r);
+    section_bisect(&h, r);
     section_matrix(&h, r);
     section_coverage(&h, r);
     section_charts(&h, r);

@@ -141,6 +141,7 @@ struct ml_report {
     ml_rp_fuzzlog *flog;
     int nflog;
     cJSON *triage;                        /* triage.json, when there is one */
+    cJSON *bisect;                        /* bisect.json, when there is one */
     ml_rp_fgroup *groups;
     int ngroups;
     uint64_t nfindings;       /* finding files read */
