@@ -63,13 +63,13 @@ done
 core="$obj/fuzz_fuzz.o $obj/fuzz_mutate.o $obj/fuzz_feedback.o $obj/case.o $obj/strbuf.o $obj/gen.o $obj/layout.o $obj/oracle.o"
 $CXX $CXXFLAGS -o "$OUT/case_parse" "$obj/fuzz_case_parse.o" $core $LIB_FUZZING_ENGINE $cjson_libs -lm
 if [ "$targets" != case_parse ]; then
-    for f in fsutil py signature minimize session sup; do
+    for f in fsutil fstore py signature minimize session sup; do
         $CC $flags -c -o "$obj/$f.o" "harness/lib/$f.c"
     done
     for f in run pytrace crash lsan case_json case_bytes; do
         $CC $flags $engine_def -c -o "$obj/fuzz_$f.o" "fuzz/$f.c"
     done
-    pyside="$obj/fuzz_run.o $obj/fuzz_pytrace.o $obj/fuzz_crash.o $obj/fuzz_lsan.o $obj/signature.o $obj/minimize.o $obj/session.o $obj/sup.o $obj/fsutil.o $obj/py.o"
+    pyside="$obj/fuzz_run.o $obj/fuzz_pytrace.o $obj/fuzz_crash.o $obj/fuzz_lsan.o $obj/signature.o $obj/minimize.o $obj/session.o $obj/sup.o $obj/fsutil.o $obj/fstore.o $obj/py.o"
     for t in case_json case_bytes; do
         $CXX $CXXFLAGS -o "$OUT/$t" "$obj/fuzz_$t.o" $core $pyside $LIB_FUZZING_ENGINE $cjson_libs $py_libs -lm
     done

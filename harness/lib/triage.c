@@ -244,7 +244,7 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
         if (!ok)
             return false;
     }
-    return !dir || ml_store_write_triage_dir(dir, b, err, errlen);
+    return !dir || ml_store_write_triage_dir(dir, b, err, errlen) == ML_STORE_OK;
 }
 
 /* ---- output ---------------------------------------------------------------- */
