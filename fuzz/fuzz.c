@@ -186,16 +186,7 @@ void mlf_decode_case(const uint8_t *data, size_t size, ml_case *c)
 
 ml_transport mlf_fuzz_transport(ml_transport t)
 {
-    switch (t) {
-    case ML_T_LOKY:
-    case ML_T_MULTIPROCESSING:
-        return ML_T_REDUCE;
-    case ML_T_POOL_SPAWN:
-    case ML_T_POOL_FORKSERVER:
-        return ML_T_PICKLE4;
-    default:
-        return t;
-    }
+    return ml_transport_stand_in(t);
 }
 
 /* ---- a growing set of hashes (the finding store's keys) --------------------- */

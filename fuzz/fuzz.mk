@@ -6,6 +6,7 @@
 #   make fuzz-build    build every libFuzzer target (fuzz-build-asan, fuzz-build-afl: the variants)
 #   make fuzz-smoke    each target for a few seconds on the seeds (fuzz/ci-smoke.sh)
 #   make fuzz-findings minimize (where a session stopped), list and confirm its findings
+#                      (fuzz/session.sh --findings-only: the target, then memlayout triage --confirm)
 #   make corpus-min    distil the session's corpus (libFuzzer -merge, or afl-cmin with ENGINE=afl)
 #   make fuzz-bench    fuzz/bench.sh: exec rate against `memlayout run`, feedback on/off
 #   make fuzz-replay   the corpus through the target bodies, no fuzzer (also part of `make test`)
@@ -120,9 +121,9 @@ fuzz-afl: fuzz-build-afl $(BUILD)/memlayout
 
 MLF_FINDINGS_BIN = $(if $(filter afl,$(ENGINE)),$(FUZZ_AFL_DIR),$(FUZZ_BIN_DIR))/$(FUZZ_TARGET)
 
-fuzz-findings: $(BUILD)/memlayout $(if $(filter case_parse,$(FUZZ_TARGET)),,$(MLF_FINDINGS_BIN))
-	ML=$(BUILD)/memlayout MIN_TIME=$(MIN_TIME) $(if $(filter case_parse,$(FUZZ_TARGET)),,MLF_BIN=$(MLF_FINDINGS_BIN)) \
-	    sh fuzz/findings.sh $(if $(filter afl,$(ENGINE)),$(FUZZ_WORK)/afl/$(FUZZ_TARGET),$(FUZZ_WORK)/$(FUZZ_TARGET))
+fuzz-findings: $(BUILD)/memlayout $(MLF_FINDINGS_BIN)
+	BIN=$(dir $(MLF_FINDINGS_BIN)) FUZZ_WORK=$(FUZZ_WORK) ML=$(BUILD)/memlayout MIN_TIME=$(MIN_TIME) \
+	    sh fuzz/session.sh --findings-only $(ENGINE) $(FUZZ_TARGET)
 
 corpus-min: $(if $(filter afl,$(ENGINE)),fuzz-build-afl,$(FUZZ_DIR)/$(FUZZ_TARGET))
 	FUZZ_WORK=$(FUZZ_WORK) SEEDS=$(SEEDS) BIN=$(if $(filter afl,$(ENGINE)),$(FUZZ_AFL_DIR),$(FUZZ_DIR)) \

@@ -2,7 +2,7 @@
  * before AFL++'s fork server), an in-process transport, the oracle, the
  * features, and what a finding becomes: an abort with a one-line signature
  * and the canonical case next to the crash file, or an entry in the finding
- * store that survives the process (findings/raw/, one per signature class
+ * store that survives the process (store.h: the fuzz store; raw/, one per signature class
  * and set of op kinds), after which fuzzing goes on. After the session the
  * store's raw findings are minimized and deduplicated by full signature
  * (mlf_store_minimize, MLF_MINIMIZE_STORE=1). */
@@ -14,6 +14,7 @@
 #include "minimize.h"
 #include "py.h"
 #include "signature.h"
+#include "store.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -218,7 +219,7 @@ static void minimize(ml_case *m, char *sig, size_t siglen)
     mlf_stats_get()->minimized++;
 }
 
-/* ---- the finding store ------------------------------------------------------------- */
+/* ---- the finding store (store.h: the fuzz store) ------------------------------------ */
 
 static uint64_t fnv(const char *s, uint64_t h)
 {
@@ -227,34 +228,32 @@ static uint64_t fnv(const char *s, uint64_t h)
     return h ? h : 1;
 }
 
+/* MLF_FINDINGS, opened once (in each of AFL++'s forked children: their
+ * first finding opens it); a link, another user's or a group-writable
+ * directory stops the target before it writes anything. */
+static ml_fstore *fstore(void)
+{
+    static ml_fstore *fs;
+    char err[1024];
+    if (!fs && !(fs = ml_fstore_open(mlf_cfg()->findings, true, err, sizeof err)))
+        mlf_harness_bug("MLF_FINDINGS", err);
+    return fs;
+}
+
+/* A write to the store failed: said once per failure, fuzzing goes on (the
+ * finding is counted all the same). */
+static void store_failed(const char *err)
+{
+    fprintf(stderr, "memlayout-fuzz: %s\n", err);
+}
+
 /* Seen in this process, or (marker file) by any process sharing the store. */
 static bool seen_before(uint64_t h)
 {
     static mlf_hset seen;
     if (mlf_hset_add(&seen, h))
         return true;
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/.seen/%016llx", mlf_cfg()->findings, (unsigned long long)h);
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        return errno == EEXIST;
-    close(fd);
-    return false;
-}
-
-static void slug(const char *sig, char *buf, size_t len)
-{
-    size_t k = 0;
-    for (const char *p = sig; *p && k + 18 < len && k < 96; p++) {
-        char ch = *p;
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        if (ok)
-            buf[k++] = ch;
-        else if (k && buf[k - 1] != '-')
-            buf[k++] = '-';
-    }
-    snprintf(buf + k, len - k, "%s%08llx", k && buf[k - 1] == '-' ? "" : "-",
-             (unsigned long long)(fnv(sig, 7) & 0xffffffffu));
+    return ml_fstore_seen(fstore(), h);
 }
 
 static void write_text(const char *path, const char *text)
@@ -264,47 +263,34 @@ static void write_text(const char *path, const char *text)
         fprintf(stderr, "memlayout-fuzz: %s\n", err);
 }
 
-/* One line per stored case: seconds, inputs, pid, target, what ("raw",
- * "new", "abort"), signature, file, class id (of out: the case stored). */
+/* One line per stored case: what ("raw", "new", "abort"), signature, file
+ * (relative to the store), class id (of out: the case stored). */
 static void log_line(const char *what, const char *sig, const char *file)
 {
-    char path[PATH_MAX], line[1024];
-    snprintf(path, sizeof path, "%s/log.tsv", mlf_cfg()->findings);
-    int n = snprintf(line, sizeof line, "%.3f\t%llu\t%d\t%s\t%s\t%s\t%s\t%s\n",
-                     mlf_now() - mlf_stats_get()->start, (unsigned long long)mlf_stats_get()->inputs,
-                     (int)getpid(), mlf_cfg()->target, what, sig, file, out.class_id);
-    if (n >= (int)sizeof line)
-        n = (int)sizeof line - 1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-        if (write(fd, line, (size_t)n) < 0) { /* the store is best effort; the case files matter */ }
-        close(fd);
-    }
+    ml_fstore_log_line l = {.t = mlf_now() - mlf_stats_get()->start, .inputs = mlf_stats_get()->inputs,
+                            .pid = (long)getpid()};
+    char err[1024];
+    snprintf(l.target, sizeof l.target, "%s", mlf_cfg()->target);
+    snprintf(l.what, sizeof l.what, "%s", what);
+    snprintf(l.sig, sizeof l.sig, "%s", sig);
+    snprintf(l.file, sizeof l.file, "%s", file);
+    snprintf(l.class_id, sizeof l.class_id, "%s", out.class_id);
+    if (!ml_fstore_log(fstore(), &l, err, sizeof err))
+        store_failed(err);
 }
 
-static bool store_dirs(void)
+/* name's case (c) and original (orig), into raw/ or at the top. */
+static bool put_case(bool raw, const char *name, const ml_case *c, const ml_case *orig)
 {
-    static bool dirs;
-    char path[PATH_MAX], err[512];
-    if (!dirs) {
-        snprintf(path, sizeof path, "%s/.seen", mlf_cfg()->findings);
-        if (!ml_mkdirs(path, err, sizeof err))
-            mlf_harness_bug("MLF_FINDINGS", err);
-        snprintf(path, sizeof path, "%s/raw", mlf_cfg()->findings);
-        if (!ml_mkdirs(path, err, sizeof err))
-            mlf_harness_bug("MLF_FINDINGS", err);
-        dirs = true;
-    }
-    return dirs;
-}
-
-static void write_case(const char *path, const ml_case *c)
-{
-    char *json = ml_case_write(c);
-    if (!json)
+    char *json = ml_case_write(c), *ojson = ml_case_write(orig), err[1024];
+    if (!json || !ojson)
         mlf_harness_bug("ml_case_write", "out of memory");
-    write_text(path, json);
+    bool ok = ml_fstore_put(fstore(), raw, name, json, ojson, err, sizeof err);
+    if (!ok)
+        store_failed(err);
     free(json);
+    free(ojson);
+    return ok;
 }
 
 /* In the loop a finding costs two hash lookups: the first of each signature
@@ -324,20 +310,17 @@ static void store(const ml_case *run, const ml_case *orig)
         return;
     /* the file is named by class and op kinds; the log names the class */
     snprintf(opkey, sizeof opkey, "%s|%x", out.key, opset);
-    store_dirs();
-    char name[160], path[PATH_MAX], rel[200];
-    slug(opkey, name, sizeof name);
-    snprintf(path, sizeof path, "%s/raw/%s.orig.json", mlf_cfg()->findings, name);
-    write_case(path, orig);
-    snprintf(path, sizeof path, "%s/raw/%s.json", mlf_cfg()->findings, name);
-    write_case(path, run);
+    char name[160], rel[200];
+    ml_fstore_slug(opkey, name, sizeof name);
+    if (!put_case(true, name, run, orig))
+        return;
     snprintf(rel, sizeof rel, "raw/%s", name);
     log_line("raw", out.key, rel);
     mlf_stats_get()->stored++;
     if (new_class) {
         mlf_stats_get()->classes++;
         if (!mlf_cfg()->quiet)
-            fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s\n", out.key, path);
+            fprintf(stderr, "memlayout-fuzz: NEW FINDING %s -> %s/%s.json\n", out.key, mlf_cfg()->findings, rel);
     }
 }
 
@@ -345,115 +328,40 @@ static void store(const ml_case *run, const ml_case *orig)
 static void store_write(const char *sig, const ml_case *orig, const char *what, char *name, size_t namelen)
 {
     mlf_config *cfg = mlf_cfg();
-    char path[PATH_MAX];
-    slug(sig, name, namelen);
-    snprintf(path, sizeof path, "%s/%s.orig.json", cfg->findings, name);
-    write_case(path, orig);
-    snprintf(path, sizeof path, "%s/%s.json", cfg->findings, name);
-    write_case(path, &out.c);
+    ml_fstore_slug(sig, name, namelen);
+    if (!put_case(false, name, &out.c, orig))
+        return;
     log_line(what, sig, name);
     if (!cfg->quiet)
-        fprintf(stderr, "memlayout-fuzz: %s %s -> %s\n", !strcmp(what, "abort") ? "STORED" : "MINIMIZED",
-                sig, path);
+        fprintf(stderr, "memlayout-fuzz: %s %s -> %s/%s.json\n", !strcmp(what, "abort") ? "STORED" : "MINIMIZED",
+                sig, cfg->findings, name);
 }
 
 /* ---- after the session: minimizing the store ---------------------------------------- */
 
-typedef struct {
-    char **v;
-    int n, cap;
-    mlf_hset set;   /* hashes of v: the raw list of a long session is long */
-} names;
-
-static bool names_has(const names *ns, const char *s)
-{
-    for (int i = 0; i < ns->n; i++)
-        if (!strcmp(ns->v[i], s))
-            return true;
-    return false;
-}
-
-static void names_add(names *ns, const char *s, size_t len)
-{
-    char *dup = strndup(s, len);
-    if (!dup)
-        mlf_harness_bug("names", "out of memory");
-    if (mlf_hset_add(&ns->set, fnv(dup, 4)) && names_has(ns, dup)) {
-        free(dup);
-        return;
-    }
-    if (ns->n == ns->cap) {
-        ns->cap = ns->cap ? 2 * ns->cap : 64;
-        char **v = realloc(ns->v, (size_t)ns->cap * sizeof *v);
-        if (!v)
-            mlf_harness_bug("names", "out of memory");
-        ns->v = v;
-    }
-    ns->v[ns->n++] = dup;
-}
-
-static void names_free(names *ns)
-{
-    for (int i = 0; i < ns->n; i++)
-        free(ns->v[i]);
-    free(ns->v);
-    free(ns->set.v);
-}
-
-/* The raw findings in the order they were found (log.tsv, shared by every
- * process of the session), then any the log lacks, by name. */
-static void raw_order(names *ns)
-{
-    mlf_config *cfg = mlf_cfg();
-    char path[PATH_MAX], err[512];
-    size_t len;
-    snprintf(path, sizeof path, "%s/log.tsv", cfg->findings);
-    char *log = ml_read_file(path, (size_t)1 << 30, &len, err, sizeof err);
-    for (char *line = log, *next; line && *line; line = next) {
-        next = strchr(line, '\n');
-        next = next ? next + 1 : line + strlen(line);
-        /* seconds, inputs, pid, target, what, signature, file, class id */
-        char *f = line;
-        for (int k = 0; k < 6 && f < next; k++) {
-            char *tab = memchr(f, '\t', (size_t)(next - f));
-            f = tab ? tab + 1 : next;
-        }
-        if (next - line > 0 && strstr(line, "\traw\t") && !strncmp(f, "raw/", 4)) {
-            size_t n = strcspn(f + 4, "\t\n");
-            names_add(ns, f + 4, n);
-        }
-    }
-    free(log);
-    char **files;
-    snprintf(path, sizeof path, "%s/raw", cfg->findings);
-    int n = ml_list_cases(path, &files, err, sizeof err);
-    for (int i = 0; i < n; i++) {
-        const char *base = strrchr(files[i], '/');
-        base = base ? base + 1 : files[i];
-        size_t bl = strlen(base);
-        if (bl > 10 && strcmp(base + bl - 10, ".orig.json") && !strcmp(base + bl - 5, ".json"))
-            names_add(ns, base, bl - 5);
-        free(files[i]);
-    }
-    if (n > 0)
-        free(files);
-}
-
-/* raw/<name>.min: what became of a raw finding (the minimized file's name,
- * "duplicate <name>" or "unreproduced"); present means done. */
-static bool raw_done(const char *name)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s/raw/%s.min", mlf_cfg()->findings, name);
-    return access(path, F_OK) == 0;
-}
-
+/* raw/<name>.min: what became of a raw finding (store.h) */
 static void raw_mark(const char *name, const char *what)
 {
-    char path[PATH_MAX], text[300];
-    snprintf(path, sizeof path, "%s/raw/%s.min", mlf_cfg()->findings, name);
-    snprintf(text, sizeof text, "%s\n", what);
-    write_text(path, text);
+    char err[1024];
+    if (!ml_fstore_mark(fstore(), name, what, err, sizeof err))
+        store_failed(err);
+}
+
+/* A case of the store; false (said) when it cannot be read. */
+static bool load_case(bool raw, const char *name, bool orig, ml_case *c, bool quiet)
+{
+    char err[1024], perr[ML_ERR_MAX];
+    size_t len;
+    char *text = ml_fstore_read(fstore(), raw, name, orig, &len, err, sizeof err);
+    bool ok = text && ml_case_parse(text, len, &mlf_cfg()->lim, c, perr, sizeof perr);
+    if (!ok && !quiet) {
+        if (text)
+            fprintf(stderr, "memlayout-fuzz: %s/raw/%s.json: %s\n", mlf_cfg()->findings, name, perr);
+        else
+            fprintf(stderr, "memlayout-fuzz: %s\n", err);
+    }
+    free(text);
+    return ok;
 }
 
 typedef struct {
@@ -473,7 +381,7 @@ static void minimize_raw(const char *name, ml_case *c, const ml_case *orig, stor
         return;
     }
     if (seen_before(fnv(sig, 3))) {
-        slug(sig, file, sizeof file);
+        ml_fstore_slug(sig, file, sizeof file);
         snprintf(what, sizeof what, "duplicate %s", file);
         raw_mark(name, what);
         t->duplicates++;
@@ -486,19 +394,19 @@ static void minimize_raw(const char *name, ml_case *c, const ml_case *orig, stor
 int mlf_store_minimize(double budget)
 {
     mlf_config *cfg = mlf_cfg();
-    char path[PATH_MAX], err[ML_ERR_MAX];
-    names ns = {0};
+    char **names;
     mlf_hset classes = {0};   /* class ids given their first minimization */
     store_tally t = {0};
-    store_dirs();
-    raw_order(&ns);
-    bool *defer = calloc((size_t)ns.n + 1, sizeof *defer);
+    int n = ml_fstore_raw(fstore(), &names);
+    if (n < 0)
+        mlf_harness_bug("store", "out of memory");
+    bool *defer = calloc((size_t)n + 1, sizeof *defer);
     if (!defer)
         mlf_harness_bug("store", "out of memory");
     double t0 = mlf_now(), shown = t0;
     int todo = 0;
-    for (int i = 0; i < ns.n; i++)
-        todo += !raw_done(ns.v[i]);
+    for (int i = 0; i < n; i++)
+        todo += !ml_fstore_marked(fstore(), names[i]);
     if (!cfg->quiet)
         fprintf(stderr, "memlayout-fuzz: minimizing %d raw finding%s in %s (first of each class, then the others for %.0f s)\n",
                 todo, todo == 1 ? "" : "s", cfg->findings, budget);
@@ -507,28 +415,25 @@ int mlf_store_minimize(double budget)
      * every bug gets a minimized case. Pass 1 takes the other variants while
      * the budget lasts; the rest stay raw for a later call. */
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < ns.n; i++) {
+        for (int i = 0; i < n; i++) {
             static ml_case c, orig;
-            if (raw_done(ns.v[i]) || (pass == 1 && !defer[i]))
+            if (ml_fstore_marked(fstore(), names[i]) || (pass == 1 && !defer[i]))
                 continue;
             if (pass == 1 && mlf_now() - t0 > budget) {
                 t.left++;
                 continue;
             }
-            snprintf(path, sizeof path, "%s/raw/%s.json", cfg->findings, ns.v[i]);
-            if (!ml_case_load(path, &cfg->lim, &c, err, sizeof err)) {
-                fprintf(stderr, "memlayout-fuzz: %s: %s\n", path, err);
-                raw_mark(ns.v[i], "unreadable");
+            if (!load_case(true, names[i], false, &c, false)) {
+                raw_mark(names[i], "unreadable");
                 t.unreadable++;
                 continue;
             }
-            snprintf(path, sizeof path, "%s/raw/%s.orig.json", cfg->findings, ns.v[i]);
-            if (!ml_case_load(path, &cfg->lim, &orig, err, sizeof err))
+            if (!load_case(true, names[i], true, &orig, true))
                 orig = c;
             if (pass == 0) {
                 run_case(&c, false);
                 if (!out.finding) {
-                    raw_mark(ns.v[i], "unreproduced");
+                    raw_mark(names[i], "unreproduced");
                     t.unreproduced++;
                     continue;
                 }
@@ -537,7 +442,7 @@ int mlf_store_minimize(double budget)
                     continue;
                 }
             }
-            minimize_raw(ns.v[i], &c, &orig, &t);
+            minimize_raw(names[i], &c, &orig, &t);
             if (!cfg->quiet && mlf_now() - shown > 10) {
                 shown = mlf_now();
                 fprintf(stderr, "memlayout-fuzz: %d of %d minimized, %.0f s\n", t.minimized, todo, shown - t0);
@@ -554,7 +459,7 @@ int mlf_store_minimize(double budget)
                 t.unreadable ? ", some unreadable" : "", t.left,
                 t.left ? " (the time budget ran out; MLF_MINIMIZE_TIME)" : "");
     free(defer);
-    names_free(&ns);
+    ml_fstore_names_free(names, n);
     free(classes.v);
     return 0;
 }
@@ -592,7 +497,7 @@ static void abort_on(const ml_case *run, const ml_case *orig, const uint8_t *inp
     free(json);
     char name[160];
     memcpy(out.class_id, id, sizeof id);
-    if (cfg->findings_set && store_dirs())
+    if (cfg->findings_set)
         store_write(sig, orig, "abort", name, sizeof name);
     fprintf(stderr, "memlayout-fuzz: FINDING %s %s %s\n", id, ml_severity_name(bug->severity), sig);
     fprintf(stderr, "memlayout-fuzz: case %s, minimized %s\n", path, min_path);

@@ -2,10 +2,12 @@
 # One fuzz session (`make fuzz`, `make fuzz-afl`): runs the engine for
 # FUZZ_TIME seconds on JOBS cores, the finding store collecting every
 # finding as it goes (the target never stops at one unless STOP=1), then
-# minimizes them, lists the distinct bugs and confirms each through a real
-# process (fuzz/findings.sh).
+# the findings step: the target minimizes the store's raw findings in
+# process, and `memlayout triage --confirm` lists the distinct bugs, each
+# confirmed through real processes. --findings-only (`make fuzz-findings`)
+# does only that step, going on where a session stopped.
 #
-# usage: fuzz/session.sh libfuzzer|afl TARGET
+# usage: fuzz/session.sh [--findings-only] libfuzzer|afl TARGET
 # env:   BIN (dir of the built targets), FUZZ_TIME, JOBS, FEEDBACK, STOP,
 #        FUZZ_WORK (work dirs, outside git), SEEDS, ML (memlayout binary),
 #        MIN_TIME (seconds minimizing variants after the session; default
@@ -13,8 +15,10 @@
 set -eu
 LC_ALL=C
 export LC_ALL
-engine=${1:?usage: fuzz/session.sh libfuzzer|afl TARGET}
-target=${2:?usage: fuzz/session.sh libfuzzer|afl TARGET}
+only=
+[ "${1:-}" = --findings-only ] && { only=1; shift; }
+engine=${1:?usage: fuzz/session.sh [--findings-only] libfuzzer|afl TARGET}
+target=${2:?usage: fuzz/session.sh [--findings-only] libfuzzer|afl TARGET}
 root=$(pwd)
 BIN=$(cd "${BIN:?}" && pwd)
 FUZZ_TIME=${FUZZ_TIME:-3600}
@@ -71,6 +75,33 @@ afl_progress() {
         }'
 }
 
+# The findings step. The target minimizes the raw findings in process (the
+# first of each class always, other variants for MIN_TIME seconds; case_parse
+# has no Python and stores none); triage reads the store (fuzz/README.md),
+# groups the findings into bugs and replays each bug's case through the real
+# processes its in-process transport stands for: CONFIRMED or in-process
+# only, in its listing and in $work/triage/triage.json. Then the crash files
+# of the fuzzed process itself: an engine's crash file without a case beside it.
+findings() {
+    if [ "$target" != case_parse ]; then
+        MLF_MINIMIZE_STORE=1 MLF_MINIMIZE_TIME="$MIN_TIME" "$BIN/$target" 2>&1 |
+            grep -E '^memlayout-fuzz: (minimiz|[0-9]+ of|HARNESS)' || true
+    fi
+    trc=0
+    "$ML" triage --confirm --timeout 30 -q --out "$work/triage" "$MLF_FINDINGS" || trc=$?
+    [ "$trc" -le 1 ] || { echo "memlayout fuzz: triage of $MLF_FINDINGS failed (exit $trc)" >&2; rc=$((rc + 1)); }
+    for a in "$work"/artifacts/crash-* "$work"/artifacts/timeout-* "$work"/artifacts/oom-* "$work"/sync/*/crashes/id:*; do
+        case $a in *.json) continue ;; esac
+        [ -e "$a" ] && [ ! -e "$a.json" ] && echo "crash of the fuzzed process itself (NumPy, joblib or the harness): $a"
+    done
+    return 0
+}
+rc=0
+if [ -n "$only" ]; then
+    findings
+    exit "$([ "$rc" -gt 0 ] && echo 1 || echo 0)"
+fi
+
 dict=$root/fuzz/case.dict
 case $target in
 case_bytes) maxlen=1024 ;;
@@ -78,7 +109,6 @@ case_bytes) maxlen=1024 ;;
 esac
 echo "memlayout fuzz: $engine $target for ${FUZZ_TIME}s on $JOBS core(s), feedback $FEEDBACK, work dir $work"
 start=$(date +%s)
-rc=0
 if [ "$engine" = libfuzzer ]; then
     set -- -max_total_time="$FUZZ_TIME" -timeout=30 -rss_limit_mb=4096 -max_len="$maxlen" \
         -artifact_prefix="$work/artifacts/" -print_final_stats=1
@@ -152,7 +182,6 @@ else
 fi
 echo "memlayout fuzz: ran $(( $(date +%s) - start )) s"
 rm -rf "$work/tmp"/memlayout-* 2>/dev/null || true
-# The store's raw findings are minimized now, not during fuzzing (findings.sh).
-[ "$target" = case_parse ] || export MLF_BIN="$BIN/$target"
-ML=$ML sh "$root/fuzz/findings.sh" "$work"
+# The store's raw findings are minimized now, not during fuzzing.
+findings
 exit "$([ "$rc" -gt 0 ] && echo 1 || echo 0)"

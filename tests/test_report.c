@@ -4,6 +4,7 @@
 #include "html.h"
 #include "report.h"
 #include "signature.h"
+#include "store.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -633,13 +634,13 @@ static void a_fuzz_store_should_count_each_finding_once(void)
     put(path, "raw/pending.json", c);
     put(path, "raw/pending.orig.json", c);
     snprintf(path, sizeof path, "%s/findings/raw/done.json", dir);
-    CHECK(ml_not_a_finding(path));
+    CHECK(ml_fstore_not_a_finding(path));
     snprintf(path, sizeof path, "%s/findings/raw/pending.json", dir);
-    CHECK(!ml_not_a_finding(path));
+    CHECK(!ml_fstore_not_a_finding(path));
     snprintf(path, sizeof path, "%s/findings/min-a.orig.json", dir);
-    CHECK(ml_not_a_finding(path));
+    CHECK(ml_fstore_not_a_finding(path));
     snprintf(path, sizeof path, "%s/findings/min-a.json", dir);
-    CHECK(!ml_not_a_finding(path));
+    CHECK(!ml_fstore_not_a_finding(path));
     ml_report_stats st;
     snprintf(out, sizeof out, "%s/r.html", dir);
     CHECK(ml_report_build(dir, out, NULL, &st, err, sizeof err) == ML_REPORT_OK);

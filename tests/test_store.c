@@ -1,5 +1,7 @@
 /* Unit tests of the run directory (store.h): names, refusals, the lock,
- * --keep, whole lines after a failed write. */
+ * --keep, whole lines after a failed write; triage --out's lock; the fuzz
+ * store: refusals, whole log lines, the readers; the transports that
+ * confirm an in-process finding. */
 #include "check.h"
 #include "fsutil.h"
 #include "oracle.h"
@@ -255,6 +257,212 @@ static void atomic_writes_never_follow_a_link(void)
     CHECK(lstat(path_of("target"), &st) == 0 && S_ISREG(st.st_mode));
 }
 
+static void group_writable_directories_are_refused(void)
+{
+    ml_store_status st;
+    mkdir(path_of("gw"), 0755);
+    CHECK(chmod(path_of("gw"), 0775) == 0);
+    CHECK(!open_store("gw", 0, true, &st) && st == ML_STORE_REFUSED);
+    CHECK(chmod(path_of("gw"), 0757) == 0);
+    CHECK(!open_store("gw", 0, true, &st) && st == ML_STORE_REFUSED);
+    CHECK(chmod(path_of("gw"), 0755) == 0);
+    ml_store *s = open_store("gw", 0, true, &st);
+    CHECK(s && st == ML_STORE_OK);
+    ml_store_close(s);
+}
+
+static void triage_out_takes_the_lock_and_empties_nothing(void)
+{
+    ml_store_status st;
+    char err[512];
+    ml_store *run = open_store("tri", 0, false, &st);
+    CHECK(run && st == ML_STORE_OK);
+    ml_store *o = ml_store_open_out(path_of("tri"), &st, err, sizeof err);
+    CHECK(!o && st == ML_STORE_BUSY);
+    ml_bugs *b = ml_bugs_new();
+    CHECK(ml_store_write_triage_dir(path_of("tri"), b, err, sizeof err) == ML_STORE_BUSY);
+    ml_store_close(run);
+    CHECK(ml_store_write_triage_dir(path_of("tri"), b, err, sizeof err) == ML_STORE_OK);
+    CHECK(access(path_of("tri/triage.json"), F_OK) == 0);
+    /* again into its own output; never into a directory of other files */
+    CHECK(ml_store_write_triage_dir(path_of("tri"), b, err, sizeof err) == ML_STORE_OK);
+    mkdir(path_of("docs"), 0755);
+    FILE *f = fopen(path_of("docs/a.txt"), "w");
+    fputs("mine\n", f);
+    fclose(f);
+    CHECK(ml_store_write_triage_dir(path_of("docs"), b, err, sizeof err) == ML_STORE_REFUSED);
+    CHECK(!strstr(err, "--force"));   /* triage has none */
+    CHECK(access(path_of("docs/triage.json"), F_OK) != 0);
+    ml_bugs_free(b);
+}
+
+static int dir_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    const struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void the_fuzz_store_never_writes_through_a_link(void)
+{
+    char err[512];
+    mkdir(path_of("victim-dir"), 0755);
+    mkdir(path_of("fz1"), 0755);
+    CHECK(symlink(path_of("victim-dir"), path_of("fz1/raw")) == 0);
+    CHECK(!ml_fstore_open(path_of("fz1"), true, err, sizeof err));
+    CHECK(strstr(err, "fz1/raw is not a directory") != NULL);
+    CHECK(dir_entries(path_of("victim-dir")) == 0);
+    /* a log.tsv planted as a link: the line is refused, the victim kept */
+    mkdir(path_of("fz2"), 0755);
+    FILE *f = fopen(path_of("victim.txt"), "w");
+    fputs("x", f);
+    fclose(f);
+    CHECK(symlink(path_of("victim.txt"), path_of("fz2/log.tsv")) == 0);
+    ml_fstore *fs = ml_fstore_open(path_of("fz2"), true, err, sizeof err);
+    CHECK(fs != NULL);
+    ml_fstore_log_line l = {.t = 1, .inputs = 2, .pid = 3};
+    snprintf(l.what, sizeof l.what, "raw");
+    snprintf(l.file, sizeof l.file, "raw/a");
+    CHECK(fs && !ml_fstore_log(fs, &l, err, sizeof err));
+    CHECK(strstr(err, "log.tsv") != NULL);
+    size_t len;
+    char *v = slurp(path_of("victim.txt"), &len);
+    CHECK(v && !strcmp(v, "x"));
+    free(v);
+    /* a case planted as a link is replaced, not written through */
+    CHECK(symlink(path_of("victim.txt"), path_of("fz2/raw/b.json")) == 0);
+    CHECK(fs && ml_fstore_put(fs, true, "b", public_case, public_case, err, sizeof err));
+    v = slurp(path_of("victim.txt"), &len);
+    CHECK(v && !strcmp(v, "x"));
+    free(v);
+    /* names are one path component */
+    CHECK(fs && !ml_fstore_put(fs, true, "../escape", public_case, NULL, err, sizeof err));
+    CHECK(access(path_of("fz2/escape.json"), F_OK) != 0);
+    ml_fstore_close(fs);
+    /* group-writable */
+    mkdir(path_of("fz3"), 0755);
+    CHECK(chmod(path_of("fz3"), 0775) == 0);
+    CHECK(!ml_fstore_open(path_of("fz3"), true, err, sizeof err) && strstr(err, "group- or world-writable"));
+}
+
+static void the_fuzz_store_log_holds_whole_lines(void)
+{
+    char err[512];
+    ml_fstore *fs = ml_fstore_open(path_of("fz4"), true, err, sizeof err);
+    CHECK(fs != NULL);
+    if (!fs)
+        return;
+    ml_fstore_log_line l = {.t = 0.5, .inputs = 9, .pid = 42};
+    snprintf(l.target, sizeof l.target, "case_json");
+    snprintf(l.what, sizeof l.what, "raw");
+    snprintf(l.sig, sizeof l.sig, "share/joblib order:\ta\nforged line");   /* a tab, a line end */
+    snprintf(l.file, sizeof l.file, "raw/second");
+    snprintf(l.class_id, sizeof l.class_id, "5ac3df85");
+    CHECK(ml_fstore_log(fs, &l, err, sizeof err));
+    snprintf(l.file, sizeof l.file, "raw/first");
+    CHECK(ml_fstore_log(fs, &l, err, sizeof err));
+    /* a torn last line (a full disk) is skipped by readers */
+    FILE *f = fopen(path_of("fz4/log.tsv"), "a");
+    fputs("3.0\t1\t2\tcase_json\traw\tsig\traw/torn", f);
+    fclose(f);
+    size_t len;
+    char *t = slurp(path_of("fz4/log.tsv"), &len);
+    int lines = 0;
+    for (size_t i = 0; t && i < len; i++)
+        lines += t[i] == '\n';
+    CHECK(lines == 2);
+    free(t);
+    ml_fstore_log_line *log;
+    int n = ml_fstore_log_read(fs, &log);
+    CHECK(n == 2);
+    if (n == 2) {
+        CHECK_STR(log[0].sig, "share/joblib order: a forged line");
+        CHECK_STR(log[0].file, "raw/second");
+        CHECK_STR(log[0].class_id, "5ac3df85");
+        CHECK(log[0].pid == 42 && log[0].inputs == 9);
+    }
+    free(log);
+    ml_fstore_close(fs);
+}
+
+static void the_fuzz_store_readers_follow_found_order_and_marks(void)
+{
+    char err[512];
+    ml_fstore *fs = ml_fstore_open(path_of("fz5"), true, err, sizeof err);
+    CHECK(fs != NULL);
+    if (!fs)
+        return;
+    const char *order[] = {"zeta", "alpha", "mid"};   /* found in this order */
+    for (int i = 0; i < 3; i++) {
+        CHECK(ml_fstore_put(fs, true, order[i], public_case, public_case, err, sizeof err));
+        ml_fstore_log_line l = {.t = i};
+        snprintf(l.what, sizeof l.what, "raw");
+        snprintf(l.file, sizeof l.file, "raw/%s", order[i]);
+        CHECK(ml_fstore_log(fs, &l, err, sizeof err));
+    }
+    CHECK(ml_fstore_put(fs, true, "unlogged", public_case, NULL, err, sizeof err));
+    char **names;
+    int n = ml_fstore_raw(fs, &names);
+    CHECK(n == 4);
+    if (n == 4) {
+        CHECK_STR(names[0], "zeta");
+        CHECK_STR(names[1], "alpha");
+        CHECK_STR(names[2], "mid");
+        CHECK_STR(names[3], "unlogged");
+    }
+    ml_fstore_names_free(names, n);
+    CHECK(!ml_fstore_seen(fs, 77) && ml_fstore_seen(fs, 77));
+    /* alpha minimized into "min-a"; the others pending */
+    CHECK(!ml_fstore_marked(fs, "alpha"));
+    CHECK(ml_fstore_put(fs, false, "min-a", public_case, public_case, err, sizeof err));
+    CHECK(ml_fstore_mark(fs, "alpha", "min-a", err, sizeof err));
+    CHECK(ml_fstore_marked(fs, "alpha"));
+    size_t len;
+    char *t = ml_fstore_read(fs, false, "min-a", true, &len, err, sizeof err);
+    CHECK(t && len == strlen(public_case));
+    free(t);
+    ml_fstore_close(fs);
+    /* the listing: the minimized finding and the three raw ones pending */
+    ml_store_entry *e;
+    n = ml_store_list_findings(path_of("fz5"), &e, err, sizeof err);
+    CHECK(n == 4);
+    int raw = 0, orig = 0;
+    for (int i = 0; i < n; i++) {
+        raw += e[i].raw;
+        orig += e[i].orig != NULL;
+        CHECK(!strstr(e[i].path, "alpha") && !strstr(e[i].path, ".orig."));
+    }
+    CHECK(raw == 3 && orig == 3);   /* "unlogged" has no original */
+    ml_store_entries_free(e, n);
+}
+
+static void in_process_transports_confirm_through_the_pools_they_stand_for(void)
+{
+    const char *red;
+    CHECK(ml_transport_real_processes(ML_T_REDUCE, ML_T_COUNT, &red) ==
+          (1u << ML_T_LOKY | 1u << ML_T_MULTIPROCESSING));
+    CHECK_STR(red, "joblib");
+    CHECK(ml_transport_real_processes(ML_T_REFERENCE, ML_T_LOKY, &red) ==
+          (1u << ML_T_LOKY | 1u << ML_T_MULTIPROCESSING));
+    CHECK_STR(red, "reference");
+    CHECK(ml_transport_real_processes(ML_T_PICKLE4, ML_T_POOL_SPAWN, &red) ==
+          (1u << ML_T_PICKLE4 | 1u << ML_T_POOL_SPAWN));
+    CHECK(ml_transport_real_processes(ML_T_PICKLE5, ML_T_PICKLE5, &red) == 1u << ML_T_PICKLE5);
+    /* the way back covers the way there: every worker transport */
+    for (int t = 0; t < ML_T_COUNT; t++) {
+        if (ml_transport_in_process((ml_transport)t))
+            continue;
+        ml_transport in = ml_transport_stand_in((ml_transport)t);
+        CHECK(ml_transport_in_process(in));
+        CHECK(ml_transport_real_processes(in, (ml_transport)t, &red) & 1u << t);
+    }
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -270,6 +478,12 @@ int main(void)
     RUN(keep_bounds_files_and_counts_every_finding);
     RUN(a_failed_write_leaves_whole_lines);
     RUN(atomic_writes_never_follow_a_link);
+    RUN(group_writable_directories_are_refused);
+    RUN(triage_out_takes_the_lock_and_empties_nothing);
+    RUN(the_fuzz_store_never_writes_through_a_link);
+    RUN(the_fuzz_store_log_holds_whole_lines);
+    RUN(the_fuzz_store_readers_follow_found_order_and_marks);
+    RUN(in_process_transports_confirm_through_the_pools_they_stand_for);
     ml_rmtree(base);
     return check_summary("test_store");
 }

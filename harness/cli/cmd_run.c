@@ -267,7 +267,7 @@ int ml_cmd_run(int argc, char **argv)
         if (!triaged)
             fprintf(stderr, "memlayout run: triage: %s\n", terr);
         else
-            triaged = ml_store_write_triage(rc.store);
+            triaged = ml_store_write_triage(rc.store, NULL);
     }
     ml_rmtree(tmp);
     free(tmp);

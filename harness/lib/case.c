@@ -175,6 +175,33 @@ bool ml_transport_in_process(ml_transport t)
     }
 }
 
+ml_transport ml_transport_stand_in(ml_transport t)
+{
+    switch (t) {
+    case ML_T_LOKY:
+    case ML_T_MULTIPROCESSING:
+        return ML_T_REDUCE;
+    case ML_T_POOL_SPAWN:
+    case ML_T_POOL_FORKSERVER:
+        return ML_T_PICKLE4;
+    default:
+        return t;
+    }
+}
+
+uint32_t ml_transport_real_processes(ml_transport t, ml_transport asked, const char **reducer)
+{
+    uint32_t m;
+    *reducer = t == ML_T_REFERENCE ? "reference" : "joblib";
+    if (t == ML_T_REDUCE || t == ML_T_REFERENCE)   /* the pools that call the reducer stood in for */
+        m = 1u << ML_T_LOKY | 1u << ML_T_MULTIPROCESSING;
+    else
+        m = (unsigned)t < ML_T_COUNT ? 1u << t : 0;
+    if ((unsigned)asked < ML_T_COUNT && !ml_transport_in_process(asked))
+        m |= 1u << asked;
+    return m;
+}
+
 const char *ml_mode_name(ml_mode m)
 {
     return (unsigned)m < ML_MODE_COUNT ? mode_names[m] : "?";

@@ -115,6 +115,19 @@ const char *ml_transport_name(ml_transport t);
 bool ml_transport_from_name(const char *name, ml_transport *out);
 ml_tclass ml_transport_class(ml_transport t);     /* class when the parent is memmap-backed */
 bool ml_transport_in_process(ml_transport t);     /* no worker process involved */
+/* The in-process transport that stands for t where a process pool cannot
+ * run (the fuzz targets: a pool deadlocks before AFL++'s fork server):
+ * loky, multiprocessing -> reduce (the reducer those pools call);
+ * pool-spawn, pool-forkserver -> pickle4; any other: itself. */
+ml_transport ml_transport_stand_in(ml_transport t);
+/* The way back, to confirm a finding of in-process transport t through
+ * real processes: the transports to replay it with (a mask of 1u <<
+ * ml_transport) and the reducer they take (*reducer: "joblib" or
+ * "reference"). reduce -> loky, multiprocessing; reference -> the same
+ * with the reference reducer; any other -> itself; plus asked, the
+ * transport the input asked for, when it is a worker transport (ML_T_COUNT:
+ * not known). */
+uint32_t ml_transport_real_processes(ml_transport t, ml_transport asked, const char **reducer);
 const char *ml_mode_name(ml_mode m);
 const char *ml_op_name(ml_opkind k);
 

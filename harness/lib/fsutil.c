@@ -495,21 +495,6 @@ int ml_list_cases(const char *path, char ***out, char *err, size_t errlen)
     return sv.n;
 }
 
-bool ml_not_a_finding(const char *path)
-{
-    const char *b = strrchr(path, '/');
-    b = b ? b + 1 : path;
-    size_t bl = strlen(b), pl = strlen(path);
-    if (!strcmp(b, "summary.json") || !strcmp(b, "triage.json") ||
-        (bl > 10 && !strcmp(b + bl - 10, ".orig.json")))
-        return true;
-    if (pl <= 5 || strcmp(path + pl - 5, ".json") || !strstr(path, "/raw/"))
-        return false;
-    char mark[PATH_MAX];
-    snprintf(mark, sizeof mark, "%.*s.min", (int)(pl - 5), path);
-    return access(mark, F_OK) == 0;
-}
-
 size_t ml_utf8_len(const unsigned char *s, size_t n)
 {
     unsigned c = s[0];

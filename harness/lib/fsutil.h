@@ -60,12 +60,6 @@ double ml_now(void);
  * sorted. Returns the count, or -1 (err set). *out is malloc'd, as are its strings. */
 int ml_list_cases(const char *path, char ***out, char *err, size_t errlen);
 
-/* Case files under a findings directory that are not findings of their
- * own: a run's summary.json and triage.json, a fuzzing store's originals
- * (*.orig.json) and its raw findings once minimized (raw/<name>.json with
- * raw/<name>.min beside it: the minimized file stands for them). */
-bool ml_not_a_finding(const char *path);
-
 /* One JSON document in text[0..len): NULL when it does not parse or when
  * anything but white space follows it (a file with trailing garbage is
  * refused, not half read). Caller deletes. */

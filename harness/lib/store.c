@@ -79,63 +79,6 @@ static int open_own_dir(int dfd, const char *name)
     return fd;
 }
 
-/* Opens path as a directory of this user that is not a symbolic link,
- * creating it (and its parents) when missing. -1 with err set. */
-static int open_dir_safely(const char *path, bool *refused, char *err, size_t errlen)
-{
-    *refused = false;
-    char *p = strdup(path);
-    if (!p) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    size_t n = strlen(p);
-    while (n > 1 && p[n - 1] == '/')   /* "dir/" would follow a link named dir */
-        p[--n] = 0;
-    struct stat st;
-    if (lstat(p, &st) != 0 && errno == ENOENT) {
-        char *slash = strrchr(p, '/');
-        if (slash && slash != p) {
-            *slash = 0;
-            bool ok = ml_mkdirs(p, err, errlen);
-            *slash = '/';
-            if (!ok) {
-                free(p);
-                return -1;
-            }
-        }
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
-            free(p);
-            return -1;
-        }
-    }
-    int fd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    int e = errno;
-    if (fd < 0) {
-        if (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)) {
-            *refused = true;
-            snprintf(err, errlen, "%s is a symbolic link: memlayout writes only into a real directory", path);
-        } else if (e == ENOTDIR) {
-            *refused = true;
-            snprintf(err, errlen, "%s is not a directory", path);
-        } else {
-            snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
-        }
-        free(p);
-        return -1;
-    }
-    free(p);
-    if (fstat(fd, &st) != 0 || st.st_uid != geteuid()) {
-        *refused = true;
-        snprintf(err, errlen, "%s belongs to another user: memlayout writes only into its user's directories",
-                 path);
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Reads at most max bytes of dfd/name when it is a regular file (no link). */
 static char *read_at(int dfd, const char *name, size_t max, size_t *len)
 {
@@ -183,6 +126,19 @@ static bool our_results(int dfd)
     cJSON *j = cJSON_ParseWithLength(t, nl ? (size_t)(nl - t) : len);
     bool ours = len == 0 || (cJSON_IsObject(j) && cJSON_GetObjectItemCaseSensitive(j, "id") &&
                              cJSON_GetObjectItemCaseSensitive(j, "verdict"));
+    cJSON_Delete(j);
+    free(t);
+    return ours;
+}
+
+/* A triage.json of ours (triage --out): an object with "findings" and "bugs". */
+static bool our_triage(int dfd)
+{
+    size_t len = 0;
+    char *t = read_at(dfd, TRIAGE, 64u << 20, &len);
+    cJSON *j = t ? cJSON_ParseWithLength(t, len) : NULL;
+    bool ours = cJSON_IsObject(j) && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "findings")) &&
+                cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(j, "bugs"));
     cJSON_Delete(j);
     free(t);
     return ours;
@@ -254,6 +210,8 @@ static bool inspect(int dfd, const char *dir, bool force, bool *ours, bool *empt
             marks |= our_results(dfd);
         } else if (!strcmp(e->d_name, FINDINGS) && S_ISDIR(st.st_mode)) {
             marks |= our_findings(dfd);
+        } else if (!strcmp(e->d_name, TRIAGE) && S_ISREG(st.st_mode)) {
+            marks |= our_triage(dfd);
         }
     }
     closedir(d);
@@ -294,6 +252,14 @@ static ml_store_status take_lock(ml_store *s, bool create, char *err, size_t err
         close(fd);
         return e == EWOULDBLOCK ? ML_STORE_BUSY : ML_STORE_IO;
     }
+    /* the lock of the file that is there now, not of one unlinked meanwhile */
+    struct stat now;
+    if (fstatat(s->dfd, ML_STORE_LOCK, &now, AT_SYMLINK_NOFOLLOW) != 0 || now.st_ino != st.st_ino ||
+        now.st_dev != st.st_dev) {
+        snprintf(err, errlen, "%s is in use by another memlayout: one run at a time per directory", s->dir);
+        close(fd);
+        return ML_STORE_BUSY;
+    }
     char rec[64];
     int len = snprintf(rec, sizeof rec, "pid %ld\n", (long)getpid());
     if (ftruncate(fd, 0) != 0 || pwrite(fd, rec, (size_t)len, 0) != len) {
@@ -319,7 +285,7 @@ ml_store *ml_store_open(const char *dir, const ml_store_opts *o, ml_store_status
     if (o)
         s->o = *o;
     bool refused, ours, empty;
-    s->dfd = open_dir_safely(dir, &refused, err, errlen);
+    s->dfd = ml_store_open_dir(dir, true, &refused, err, errlen);
     if (s->dfd < 0) {
         *st = refused ? ML_STORE_REFUSED : ML_STORE_IO;
         ml_store_close(s);
@@ -828,26 +794,37 @@ static bool write_triage_at(int dfd, const char *dir, const ml_bugs *b, char *er
     return ok;
 }
 
-bool ml_store_write_triage(ml_store *s)
+bool ml_store_write_triage(ml_store *s, const ml_bugs *b)
 {
     if (s->failed)
         return false;
     char err[4400];
-    if (write_triage_at(s->dfd, s->dir, s->bugs, err, sizeof err))
+    if (write_triage_at(s->dfd, s->dir, b ? b : s->bugs, err, sizeof err))
         return true;
     fail_msg(s, err);
     return false;
 }
 
-bool ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen)
+ml_store *ml_store_open_out(const char *dir, ml_store_status *st, char *err, size_t errlen)
 {
-    bool refused;
-    int dfd = open_dir_safely(dir, &refused, err, errlen);
-    if (dfd < 0)
-        return false;
-    bool ok = write_triage_at(dfd, dir, b, err, errlen);
-    close(dfd);
-    return ok;
+    ml_store *s = ml_store_open(dir, NULL, st, err, errlen);
+    char *force = s ? NULL : strstr(err, " (--force");
+    if (force)   /* triage offers no --force: it empties nothing */
+        *force = 0;
+    return s;
+}
+
+ml_store_status ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen)
+{
+    ml_store_status st;
+    ml_store *s = ml_store_open_out(dir, &st, err, errlen);
+    if (!s)
+        return st;
+    bool ok = ml_store_write_triage(s, b);
+    if (!ok)
+        snprintf(err, errlen, "%s", s->error);
+    ml_store_close(s);
+    return ok ? ML_STORE_OK : ML_STORE_IO;
 }
 
 static void close_fd(ml_store *s, int *fd, const char *what)
@@ -984,14 +961,20 @@ int ml_store_list_findings(const char *dir, ml_store_entry **out, char *err, siz
     int m = 0;
     for (int i = 0; i < n; i++) {
         const char *f = files[i];
-        /* not findings: run and triage files, a fuzzing store's originals and
-         * minimized raw findings (ml_not_a_finding), bugs/ (triage's cases) */
-        if (!e || ml_not_a_finding(f) || strstr(f, "/" BUGS "/")) {
+        /* not findings: run and triage files, bugs/ (triage's cases), a fuzz
+         * store's originals and minimized raw findings */
+        const char *base = strrchr(f, '/');
+        base = base ? base + 1 : f;
+        if (!e || !strcmp(base, SUMMARY) || !strcmp(base, TRIAGE) || ml_fstore_not_a_finding(f) ||
+            strstr(f, "/" BUGS "/")) {
             free(files[i]);
             continue;
         }
         ml_store_entry *x = &e[m++];
         x->path = files[i];
+        char orig[4200];
+        x->orig = ml_fstore_orig_of(f, orig, sizeof orig) ? strdup(orig) : NULL;
+        x->raw = ml_fstore_raw_pending(f);
         size_t len = strlen(f);
         char *obs = malloc(len + 1);
         if (obs) {
@@ -1028,6 +1011,7 @@ void ml_store_entries_free(ml_store_entry *e, int n)
     for (int i = 0; e && i < n; i++) {
         free(e[i].path);
         free(e[i].obs);
+        free(e[i].orig);
     }
     free(e);
 }
@@ -1108,13 +1092,13 @@ bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, 
 
 bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen)
 {
-    bool refused;
-    int dfd = open_dir_safely(dir, &refused, err, errlen);
-    if (dfd < 0)
+    ml_store_status st;
+    ml_store *s = ml_store_open_out(dir, &st, err, errlen);
+    if (!s)
         return false;
     char shown[4200];
     snprintf(shown, sizeof shown, "%s/%s", dir, ML_STORE_BISECT);
-    bool ok = ml_write_atomic_at(dfd, ML_STORE_BISECT, shown, json, strlen(json), err, errlen);
-    close(dfd);
+    bool ok = ml_write_atomic_at(s->dfd, ML_STORE_BISECT, shown, json, strlen(json), err, errlen);
+    ml_store_close(s);
     return ok;
 }

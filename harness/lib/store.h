@@ -16,12 +16,15 @@
  *   .memlayout.lock   flock'd while a run writes here; marks the directory
  *                     as a memlayout run directory
  *
+ * The fuzz targets' finding store (MLF_FINDINGS) is the other format this
+ * module owns: see "the fuzz store" below.
+ *
  * Safe by construction: the directory is opened once without following a
  * link and every file under it is opened relative to it with O_NOFOLLOW;
  * new files are created with O_EXCL, whole files replaced through a temp
  * file with a name no one can guess (ml_write_atomic_at). The directory,
  * and each directory in it, must belong to this user and not be a symbolic
- * link. A reused run directory is emptied (ml_store_begin) before the new
+ * link; the directory must not be group- or world-writable. A reused run directory is emptied (ml_store_begin) before the new
  * run writes: its files never mix with the previous run's.
  *
  * Every write and close is checked: the first failure (ENOSPC, EIO, ...)
@@ -118,8 +121,16 @@ int ml_store_verdicts(const ml_store *s, const char *const **names, const uint64
 /* The findings grouped into bugs (owned by the store). */
 ml_bugs *ml_store_bugs(ml_store *s);
 
-/* triage.json and bugs/<id>.json of the store's bugs (ml_bugs_json). */
-bool ml_store_write_triage(ml_store *s);
+/* triage.json and bugs/<id>.json of b (NULL: the store's bugs; ml_bugs_json). */
+bool ml_store_write_triage(ml_store *s, const ml_bugs *b);
+
+/* `memlayout triage --out DIR`: opens DIR as ml_store_open does (created;
+ * refused when a link, another user's, group- or world-writable, or
+ * neither empty nor a memlayout run directory) and takes its lock
+ * (ML_STORE_BUSY while a run or another triage writes there), but empties
+ * nothing: ml_store_write_triage(s, b) then writes triage.json and bugs/.
+ * ml_store_close releases the lock. */
+ml_store *ml_store_open_out(const char *dir, ml_store_status *st, char *err, size_t errlen);
 
 /* The summary: summary (made by the caller, with its own members, e.g.
  * "command", "seed", "seconds"; taken over) gets "cases", "counts",
@@ -154,14 +165,16 @@ bool ml_store_parse_name(const char *name, uint64_t *id, char *transport, size_t
 typedef struct {
     char *path;               /* the case file */
     char *obs;                /* its observation file, NULL when there is none */
+    char *orig;               /* a fuzz store's original case beside it, or NULL */
+    bool raw;                 /* a fuzz store's raw finding, not minimized yet */
     bool has_id;
     uint64_t id;              /* from its name */
 } ml_store_entry;
 
-/* The findings under dir (a run's findings/, a fuzzing store, or any
+/* The findings under dir (a run's findings/, a fuzz store, or any
  * directory of finding case files), sorted by path: every *.json that is
- * a finding (ml_not_a_finding, nothing under bugs/). Returns the count, or
- * -1 (err set). */
+ * a finding (not summary.json, triage.json, bugs/ nor ml_fstore_not_a_finding).
+ * Returns the count, or -1 (err set). */
 int ml_store_list_findings(const char *dir, ml_store_entry **out, char *err, size_t errlen);
 void ml_store_entries_free(ml_store_entry *e, int n);
 
@@ -171,9 +184,105 @@ void ml_store_entries_free(ml_store_entry *e, int n);
  * number of findings. True when they were applied. */
 bool ml_store_complete_counts(const char *findings_dir, ml_bugs *b);
 
-/* triage.json and bugs/<id>.json into dir (created; not a link, this
- * user's): `memlayout triage --out`. */
-bool ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen);
+/* ml_store_open_out, ml_store_write_triage and ml_store_close in one call. */
+ml_store_status ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, size_t errlen);
+
+/* ---- directories --------------------------------------------------------- */
+
+/* Opens path as a directory memlayout may write into: not a symbolic link,
+ * this user's, not group- or world-writable; created with its parents when
+ * missing and create. -1 with err one line naming path; *refused when it
+ * is such a directory (exit 2), else it could not be created or opened. */
+int ml_store_open_dir(const char *path, bool create, bool *refused, char *err, size_t errlen);
+/* dfd/name the same way, relative to dfd (dir: what err calls dfd); errno
+ * ENOENT when it is missing and not create. */
+int ml_store_open_subdir(int dfd, const char *dir, const char *name, bool create, char *err, size_t errlen);
+
+/* ---- the fuzz store ------------------------------------------------------ */
+
+/* The fuzz targets' finding store, MLF_FINDINGS (fuzz/README.md), written
+ * by fuzz/run.c, by several processes of a session at once (libFuzzer's
+ * -jobs, AFL++'s instances and their forked children), read by `memlayout
+ * triage` and `memlayout report`:
+ *
+ *   raw/<slug>.json       a finding as found, the case as the target ran it
+ *                         (in process): the first of each signature class
+ *                         with a new set of op kinds (MLF_ON_FINDING=store)
+ *   raw/<slug>.orig.json  the same case with the transport the input asked for
+ *   raw/<slug>.min        what became of the raw finding when the target
+ *                         minimized the store (MLF_MINIMIZE_STORE=1): the
+ *                         minimized finding's name, "duplicate <name>",
+ *                         "unreproduced" or "unreadable"; present: done
+ *   <slug>.json           a minimized finding, one per full signature (or
+ *                         one stored when the target aborted on it)
+ *   <slug>.orig.json      the case it came from, as the input asked for it
+ *   log.tsv               a line per case stored: seconds, inputs, pid,
+ *                         target, what ("raw", "new": minimized, "abort"),
+ *                         signature, file (relative, no extension: "raw/<slug>"
+ *                         or "<slug>"), class id (ml_sig_id)
+ *   .seen/<16 hex>        a key some process of the session stored already
+ *
+ * Its findings are every <slug>.json and every raw one not yet minimized
+ * (ml_store_list_findings). The directory, raw/ and .seen/ are opened as
+ * ml_store_open_dir does; every file relative to them with O_NOFOLLOW; cases
+ * and markers written atomically (ml_write_atomic_at); each log line
+ * appended whole with one checked write (a short one is cut off again, and
+ * readers skip a line without its end). No lock: a session's processes
+ * share the store. */
+typedef struct ml_fstore ml_fstore;
+
+/* Opens the store at dir; create: make dir, raw/ and .seen/ (a writer),
+ * else a reader (raw/ may be missing). NULL with err one line. */
+ml_fstore *ml_fstore_open(const char *dir, bool create, char *err, size_t errlen);
+void ml_fstore_close(ml_fstore *f);
+const char *ml_fstore_dir(const ml_fstore *f);
+
+/* <slug> for a signature: its letters and digits, '-' between, and a hash. */
+void ml_fstore_slug(const char *sig, char *buf, size_t len);
+
+/* Writes <name>.orig.json (when orig_json) then <name>.json, into raw/ when
+ * raw, else at the top. False with err "<path>: cannot write: <reason>". */
+bool ml_fstore_put(ml_fstore *f, bool raw, const char *name, const char *case_json, const char *orig_json,
+                   char *err, size_t errlen);
+/* Reads raw/<name>.json (raw) or <name>.json, <name>.orig.json with orig:
+ * a regular file of at most 1 MiB. Caller frees; NULL with err. */
+char *ml_fstore_read(const ml_fstore *f, bool raw, const char *name, bool orig, size_t *len, char *err,
+                     size_t errlen);
+
+/* One line of log.tsv. */
+typedef struct {
+    double t;                 /* seconds since the target started */
+    unsigned long long inputs;
+    long pid;
+    char target[64], what[16], sig[512], file[256], class_id[9];
+} ml_fstore_log_line;
+/* Appends l as one whole line (tabs and line ends in its fields become
+ * spaces). False with err. */
+bool ml_fstore_log(ml_fstore *f, const ml_fstore_log_line *l, char *err, size_t errlen);
+/* Parses one line, with its '\n' (a line without it is torn: false). */
+bool ml_fstore_log_parse(const char *line, size_t len, ml_fstore_log_line *l);
+/* The lines that parse, in order (*out: caller frees); 0 without a log. */
+int ml_fstore_log_read(const ml_fstore *f, ml_fstore_log_line **out);
+
+/* True when key was stored already by any process of the session (its
+ * marker exists); else makes the marker and returns false. */
+bool ml_fstore_seen(ml_fstore *f, uint64_t key);
+/* raw/<name>.min: what became of raw finding name; present means done. */
+bool ml_fstore_mark(ml_fstore *f, const char *name, const char *what, char *err, size_t errlen);
+bool ml_fstore_marked(const ml_fstore *f, const char *name);
+/* The raw findings' names in the order found (the log's, shared by every
+ * process), then any the log lacks, by name. -1 on OOM. */
+int ml_fstore_raw(const ml_fstore *f, char ***names);
+void ml_fstore_names_free(char **names, int n);
+
+/* Path readers, for listings of finding files: dir holds a fuzz store
+ * (log.tsv or raw/); path is no finding of its own (an original, or a raw
+ * finding already minimized); path is a raw finding not yet minimized; the
+ * original beside path (into buf, false when there is none). */
+bool ml_fstore_is(const char *dir);
+bool ml_fstore_not_a_finding(const char *path);
+bool ml_fstore_raw_pending(const char *path);
+bool ml_fstore_orig_of(const char *path, char *buf, size_t len);
 
 /* ---- bisect ----------------------------------------------------------------- */
 
@@ -185,7 +294,9 @@ bool ml_store_write_triage_dir(const char *dir, const ml_bugs *b, char *err, siz
  * one line. */
 bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, char *err, size_t errlen);
 
-/* Writes json as dir/bisect.json (dir created; not a link, this user's). */
+/* Writes json as dir/bisect.json, dir opened and locked as by
+ * ml_store_open_out (created; refused as it refuses; busy while another
+ * memlayout writes there). */
 bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen);
 
 #endif

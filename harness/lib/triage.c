@@ -224,6 +224,55 @@ bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE
     return true;
 }
 
+bool ml_bugs_confirm(ml_bugs *b, ml_session *s, ml_session *ref, const ml_transport *asked, char *err,
+                     size_t errlen)
+{
+    ml_outcome *o = malloc(sizeof *o);
+    if (!o) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    bool ok = true;
+    for (int i = 0; ok && i < b->n; i++) {
+        ml_bug *g = b->v[i];
+        const ml_case *c = g->minimized ? &g->min : &g->example;
+        const char *reducer;
+        uint32_t m = ml_transport_real_processes(c->transport, asked ? asked[i] : ML_T_COUNT, &reducer);
+        ml_session *in = strcmp(reducer, "reference") ? s : ref;
+        size_t n = 0;
+        g->confirmed = -1;
+        g->real_process[0] = 0;
+        for (int t = 0; ok && in && t < ML_T_COUNT; t++) {
+            if (!(m & 1u << t))
+                continue;
+            ml_case rc = *c;
+            rc.transport = (ml_transport)t;
+            char e[ML_ERR_MAX], vs[128];
+            if (!ml_session_judge(in, &rc, o, e, sizeof e)) {
+                snprintf(err, errlen, "%s", e);
+                ok = false;
+                break;
+            }
+            /* confirmed: a real process shows this bug, not just any failure */
+            ml_sig all[ML_SIG_MAX];
+            int k = ml_sig_all(&rc, &o->r, &o->v, all);
+            for (int j = 0; j < k; j++)
+                if (ml_sig_same_class(&all[j], &g->sig))
+                    g->confirmed = 1;
+            ml_verdict_str(&o->v, vs, sizeof vs);
+            if (n < sizeof g->real_process)
+                n += (size_t)snprintf(g->real_process + n, sizeof g->real_process - n, "%s%s%s%s %s",
+                                      n ? "; " : "", ml_transport_name((ml_transport)t),
+                                      strcmp(reducer, "joblib") ? " --reducer " : "",
+                                      strcmp(reducer, "joblib") ? reducer : "", vs);
+        }
+        if (!in)
+            snprintf(g->real_process, sizeof g->real_process, "no session with the %s reducer", reducer);
+    }
+    free(o);
+    return ok;
+}
+
 bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_minimize_opts *o,
                     const char *dir, FILE *log, char *err, size_t errlen)
 {
@@ -244,7 +293,7 @@ bool ml_bugs_finish(ml_bugs *b, const ml_py_opts *py, double timeout, const ml_m
         if (!ok)
             return false;
     }
-    return !dir || ml_store_write_triage_dir(dir, b, err, errlen);
+    return !dir || ml_store_write_triage_dir(dir, b, err, errlen) == ML_STORE_OK;
 }
 
 /* ---- output ---------------------------------------------------------------- */
@@ -309,6 +358,9 @@ void ml_bugs_print(const ml_bugs *b, FILE *f)
         if (g->more_variants)
             fprintf(f, " (+%llu findings with other verdicts)", (unsigned long long)g->more_variants);
         fputc('\n', f);
+        if (g->confirmed)
+            fprintf(f, "  confirmed   %s: %s\n", g->confirmed > 0 ? "CONFIRMED" : "in-process only",
+                    g->real_process);
         fprintf(f, "  transports ");
         for (int t = 0; t < ML_T_COUNT; t++)
             if (g->per_transport[t])
@@ -400,6 +452,13 @@ char *ml_bugs_json(const ml_bugs *b)
         cJSON_AddBoolToObject(m, "stopped_early", g->mst.stopped_early);
         cJSON_AddStringToObject(m, "stop_reason", g->mst.stop_reason);
         cJSON_AddStringToObject(m, "error", g->min_error);
+        if (g->confirmed) {
+            cJSON_AddStringToObject(o, "confirmed", g->confirmed > 0 ? "CONFIRMED" : "in-process only");
+            cJSON_AddStringToObject(o, "real_process", g->real_process);
+        } else {
+            cJSON_AddNullToObject(o, "confirmed");
+            cJSON_AddNullToObject(o, "real_process");
+        }
         cJSON_AddItemToArray(arr, o);
     }
     char *s = cJSON_Print(root);

@@ -42,6 +42,9 @@ typedef struct {
     char min_error[ML_ERR_MAX];   /* why minimizing failed, or "" */
     char *min_observation;    /* the runner's line for the minimized case, run once more with the
                                  leading values (session opened with detail), or NULL */
+    int confirmed;            /* ml_bugs_confirm: 1 a real process shows the bug, -1 none does
+                                 ("in-process only"), 0 not tried */
+    char real_process[256];   /* what each real process showed: "loky fail:data,flags; ..." */
 } ml_bug;
 
 typedef struct ml_bugs ml_bugs;
@@ -85,6 +88,15 @@ void ml_bugs_sort(ml_bugs *b);
 bool ml_bugs_minimize(ml_bugs *b, ml_session *s, const ml_minimize_opts *o, FILE *log,
                       char *err, size_t errlen);
 
+/* Replays each bug's case (minimized, else its example) through the real
+ * processes its transport stands for (ml_transport_real_processes; asked:
+ * per bug, the transport its example's input asked for, or NULL), in s
+ * (its reducer joblib) and ref (reducer reference, opened by the caller
+ * only when needed: may be NULL), and sets confirmed and real_process.
+ * False only when Python cannot be run (err set). */
+bool ml_bugs_confirm(ml_bugs *b, ml_session *s, ml_session *ref, const ml_transport *asked, char *err,
+                     size_t errlen);
+
 /* The end of a campaign in one call: sorts the bugs, opens a session with
  * py (py->tmpdir must exist) and timeout, minimizes each bug with o, writes
  * dir/triage.json and dir/bugs/ (ml_store_write_triage_dir; dir NULL:
@@ -100,7 +112,8 @@ void ml_bugs_print(const ml_bugs *b, FILE *f);
  * signature, kind, aspect, cause, verdict, variants, transition, structure,
  * count, transports, first_seen, first_finding (its file name, "" when its
  * file was not kept), example, minimized, observation (of the minimized
- * case), what_changed (ml_result_describe), minimize}]}, bugs in rank order.
+ * case), what_changed (ml_result_describe), minimize, confirmed ("CONFIRMED",
+ * "in-process only" or null: not tried), real_process}]}, bugs in rank order.
  * NULL on OOM. Written, with bugs/<id>.json (each bug's minimized case,
  * else its example: `memlayout replay DIR/bugs` replays them), by store.h. */
 char *ml_bugs_json(const ml_bugs *b);

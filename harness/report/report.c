@@ -372,33 +372,28 @@ static const ml_rp_fuzzlog *fuzz_entry(const ml_report *r, const char *name)
     return NULL;
 }
 
-void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
+static void add_fuzz_log(ml_report *r, const ml_fstore_log_line *fl)
 {
-    /* t, inputs, pid, target, what, signature, file[, class id]: tab-separated
-     * (fuzz/run.c); file is relative to the store ("raw/<name>" as found) */
-    char buf[2048];
-    if (len >= sizeof buf || r->nflog >= 100000)
-        return;
-    memcpy(buf, line, len);
-    buf[len] = 0;
-    buf[strcspn(buf, "\r\n")] = 0;
-    char *f[8], *save = NULL;
-    int n = 0;
-    for (char *t = strtok_r(buf, "\t", &save); t && n < 8; t = strtok_r(NULL, "\t", &save))
-        f[n++] = t;
-    if (n < 7)
+    if (r->nflog >= 100000)
         return;
     ml_rp_fuzzlog *l = realloc(r->flog, (size_t)(r->nflog + 1) * sizeof *l);
     if (!l)
         return;
     r->flog = l;
-    const char *slash = strrchr(f[6], '/');
-    l[r->nflog].name = strdup(slash ? slash + 1 : f[6]);
-    l[r->nflog].sig = strdup(f[5]);
-    l[r->nflog].t = atof(f[0]);
-    snprintf(l[r->nflog].id, sizeof l[r->nflog].id, "%.8s", n > 7 ? f[7] : "");
+    const char *slash = strrchr(fl->file, '/');   /* "raw/<name>" as found */
+    l[r->nflog].name = strdup(slash ? slash + 1 : fl->file);
+    l[r->nflog].sig = strdup(fl->sig);
+    l[r->nflog].t = fl->t;
+    snprintf(l[r->nflog].id, sizeof l[r->nflog].id, "%s", fl->class_id);
     if (l[r->nflog].name && l[r->nflog].sig)
         r->nflog++;
+}
+
+void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len)
+{
+    ml_fstore_log_line fl;
+    if (ml_fstore_log_parse(line, len, &fl))
+        add_fuzz_log(r, &fl);
 }
 
 /* The classes of one finding. With its case and observation the triage
@@ -1244,20 +1239,18 @@ ml_report_status ml_report_build(const char *in, const char *out_html, const ml_
         }
         free(s);
     }
-    /* a fuzzing session's store: log.tsv names each finding's signature and time */
-    snprintf(path, sizeof path, "%s/findings/log.tsv", dir);
-    if (!is_file(path))
-        snprintf(path, sizeof path, "%s/log.tsv", dir);
-    FILE *lf = is_file(path) ? fopen(path, "r") : NULL;
-    if (lf) {
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t n;
-        while ((n = getline(&line, &cap, lf)) > 0)
-            ml_report_add_fuzz_log(r, line, (size_t)n);
-        free(line);
-        fclose(lf);
-    }
+    /* a fuzz store (store.h): its log names each finding's signature and time */
+    snprintf(path, sizeof path, "%s/findings", dir);
+    if (!ml_fstore_is(path))
+        snprintf(path, sizeof path, "%s", dir);
+    char ferr[512];
+    ml_fstore *fs = ml_fstore_is(path) ? ml_fstore_open(path, false, ferr, sizeof ferr) : NULL;
+    ml_fstore_log_line *log = NULL;
+    int nlog = fs ? ml_fstore_log_read(fs, &log) : 0;
+    for (int i = 0; i < nlog; i++)
+        add_fuzz_log(r, &log[i]);
+    free(log);
+    ml_fstore_close(fs);
     snprintf(path, sizeof path, "%s/findings", dir);
     int nf = 0;
     if (is_dir(path))

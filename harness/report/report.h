@@ -64,7 +64,7 @@ bool ml_report_add_bisect(ml_report *r, const char *json, size_t len, char *err,
 /* `memlayout matrix --json` output: cases x environments; each environment
  * is read against the first one in the regression view. */
 bool ml_report_add_matrix(ml_report *r, const char *json, size_t len, char *err, size_t errlen);
-/* One line of a fuzzing session's findings/log.tsv (fuzz/run.c): the
+/* One line of a fuzz store's log.tsv (store.h: ml_fstore_log_parse): the
  * signature and time of each stored finding. Before the findings. */
 void ml_report_add_fuzz_log(ml_report *r, const char *line, size_t len);
 

@@ -63,7 +63,8 @@ check a_second_pass_should_find_nothing_left grep -q '^memlayout-fuzz: minimized
 
 # A whole session: raw findings while fuzzing; after it, with no time for
 # variants (MIN_TIME=0), the first of each class minimized and the rest left
-# for `make fuzz-findings`, which goes on where the session stopped.
+# for `make fuzz-findings` (session.sh --findings-only), which goes on where
+# the session stopped. Triage confirms each bug through real processes.
 FUZZ_TIME=5 MIN_TIME=0 MLF_PROGRESS=1 FUZZ_WORK="$work/sess" SEEDS="$work/seeds" BIN="$OUT" ML="$ML" \
     sh fuzz/session.sh libfuzzer case_json >"$work/sess.log" 2>&1
 rc=$?
@@ -72,31 +73,65 @@ check a_session_should_show_progress \
     grep -Eq '^memlayout-fuzz: case_json: [0-9]+ s, [0-9]+ inputs \([0-9]+/s\), [0-9]+ findings' "$work/sess.log"
 [ $rc = 0 ] || tail -30 "$work/sess.log" >&2
 sf="$work/sess/case_json/findings"
-check the_session_should_confirm_the_public_example_family \
-    grep -q '^CONFIRMED *share/joblib order: a C-contiguous view of a 1-d backing arrives F-contiguous ' "$sf/summary.txt"
+st="$work/sess/case_json/triage/triage.json"
+# confirmed BUG-ID FILE: the bug's "confirmed" in a triage.json
+confirmed() { "$PY" -c 'import json,sys
+print(" ".join(b["confirmed"] or "-" for b in json.load(open(sys.argv[2]))["bugs"] if b["id"] == sys.argv[1]))' "$1" "$2"; }
+check the_session_should_confirm_the_public_example_bug test "$(confirmed 5ac3df85 "$st")" = CONFIRMED
+check its_listing_should_say_so grep -q '^  confirmed   CONFIRMED: loky fail:[a-z,]*; multiprocessing fail:' "$work/sess.log"
+check and_write_no_summary_txt test ! -e "$sf/summary.txt"
 classes=$(awk -F'\t' '$5 == "raw" && !($8 in c) { c[$8] = 1; n++ } END { print n + 0 }' "$sf/log.tsv")
 check every_class_should_get_a_minimized_case_without_time_for_variants test "$classes" -gt 0 -a \
     "$(awk -F'\t' '$5 == "raw" { r[$8] = 1 } $5 == "new" { m[$8] = 1 } END { for (k in r) if (!(k in m)) n++; print n + 0 }' "$sf/log.tsv")" = 0
 left=$(( $(raws "$sf") - $(mins "$sf") ))
 if [ "$left" -gt 0 ]; then
-    check the_summary_should_say_what_is_left_raw grep -q "^$left raw finding(s) in .* not minimized yet" "$sf/summary.txt"
+    check the_listing_should_say_what_is_left_raw grep -q "^$left raw findings\? in .*/raw not minimized yet" "$work/sess.log"
 fi
 nmin() { ls "$sf"/*.json | grep -vc '[.]orig[.]json$'; }
 reported() { "$ML" report -o "$work/sess.html" "$work/sess/case_json" 2>&1 | sed -n 's/.* \([0-9]*\) findings in .*/\1/p'; }
 check the_report_should_count_each_finding_once_minimized_or_pending test "$(reported)" = "$(( $(nmin) + left ))"
-MIN_TIME=60 MLF_BIN="$OUT/case_json" ML="$ML" sh fuzz/findings.sh "$work/sess/case_json" >"$work/findings2.log" 2>&1
-check findings_sh_should_minimize_what_the_session_left test "$(raws "$sf")" = "$(mins "$sf")"
-check and_then_say_nothing_is_left sh -c "! grep -q 'not minimized yet' '$sf/summary.txt'"
+# raw findings not minimized yet count as findings of triage too
+check triage_should_count_each_finding_once_minimized_or_pending \
+    test "$("$ML" triage --no-minimize --json "$sf" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["findings"])')" -ge "$(( $(nmin) + left ))"
+MIN_TIME=60 FUZZ_WORK="$work/sess" SEEDS="$work/seeds" BIN="$OUT" ML="$ML" \
+    sh fuzz/session.sh --findings-only libfuzzer case_json >"$work/findings2.log" 2>&1
+check the_findings_step_should_succeed test $? = 0
+check the_findings_step_should_minimize_what_the_session_left test "$(raws "$sf")" = "$(mins "$sf")"
+check and_then_say_nothing_is_left sh -c "! grep -q 'not minimized yet' '$work/findings2.log'"
+check and_confirm_the_public_example_bug_again test "$(confirmed 5ac3df85 "$st")" = CONFIRMED
 check and_the_report_should_show_the_minimized_ones test "$(reported)" = "$(nmin)"
-# one definition of a bug: the session's summary, triage of its store and
-# the report of the session count the same bugs
-bugs_summary=$(sed -n 's/^memlayout fuzz findings in .*: \([0-9]*\) distinct bugs.*/\1/p' "$sf/summary.txt")
+# one definition of a bug: triage of the store and the report of the session count the same bugs
 bugs_triage=$("$ML" triage --no-minimize --json "$sf" 2>/dev/null | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["bugs"]))')
+bugs_session=$("$PY" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["bugs"]))' "$st")
 bugs_report=$("$ML" report -o "$work/sess2.html" "$work/sess/case_json" 2>&1 | sed -n 's/.* findings in \([0-9]*\) distinct.*/\1/p')
-check the_session_summary_triage_and_report_should_count_the_same_bugs \
-    test -n "$bugs_summary" -a "$bugs_summary" = "$bugs_triage" -a "$bugs_triage" = "$bugs_report"
-[ "$bugs_summary" = "$bugs_triage" ] && [ "$bugs_triage" = "$bugs_report" ] ||
-    echo "bugs: summary $bugs_summary, triage $bugs_triage, report $bugs_report" >&2
+check the_session_triage_and_report_should_count_the_same_bugs \
+    test -n "$bugs_session" -a "$bugs_session" = "$bugs_triage" -a "$bugs_triage" = "$bugs_report"
+[ "$bugs_session" = "$bugs_triage" ] && [ "$bugs_triage" = "$bugs_report" ] ||
+    echo "bugs: session $bugs_session, triage $bugs_triage, report $bugs_report" >&2
+# --confirm over the store of the short run above: the public example's bug
+# through loky and multiprocessing; without --confirm nothing is claimed
+ml triage --confirm --no-minimize --json "$work/findings"
+check triage_confirm_should_list_bugs test "$(last_rc)" = 1
+check triage_confirm_should_confirm_the_public_example_bug test "$(confirmed 5ac3df85 "$work/last.out")" = CONFIRMED
+ml triage --no-minimize --json "$work/findings"
+check without_confirm_nothing_should_be_claimed test "$(confirmed 5ac3df85 "$work/last.out")" = -
+
+# The store is opened as a run directory is: a link planted at raw/ is never
+# followed, a group-writable store is refused; the target stops before it writes.
+mkdir -p "$work/linked/findings" "$work/victim" "$work/linked/corpus"
+echo keep >"$work/victim/marker"
+ln -s "$work/victim" "$work/linked/findings/raw"
+(cd "$work/linked" && MLF_ON_FINDING=store MLF_FINDINGS="$work/linked/findings" "$OUT/case_json" -runs=40 \
+    -detect_leaks=0 corpus "$work/seeds") >"$work/linked.log" 2>&1
+check a_linked_raw_dir_should_stop_the_target grep -q 'HARNESS BUG: MLF_FINDINGS: .*/findings/raw is not a directory' \
+    "$work/linked.log"
+check and_leave_the_victim_unchanged test "$(ls "$work/victim")" = marker
+check and_write_no_log_through_it test ! -e "$work/linked/findings/log.tsv"
+rm "$work/linked/findings/raw"
+chmod g+w "$work/linked/findings"
+(cd "$work/linked" && MLF_ON_FINDING=store MLF_FINDINGS="$work/linked/findings" "$OUT/case_json" -runs=40 \
+    -detect_leaks=0 corpus "$work/seeds") >"$work/gw.log" 2>&1
+check a_group_writable_store_should_be_refused grep -q 'MLF_FINDINGS: .*/findings is group- or world-writable' "$work/gw.log"
 
 MLF_KNOWN=none "$OUT/case_json" -detect_leaks=0 -artifact_prefix="$work/art/" \
     "$work/seeds/public-example-reshape-5x3-reduce.json" >"$work/abort.log" 2>&1

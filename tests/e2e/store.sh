@@ -118,6 +118,40 @@ if command -v flock >/dev/null; then
     wait $fl
 fi
 
+# triage --out takes the run directory's lock, at once, before minimizing
+if command -v flock >/dev/null; then
+    flock "$work/r/.memlayout.lock" sleep 3 &
+    fl=$!
+    sleep 0.3
+    cp "$work/r/summary.json" "$work/before-triage.json"
+    t0=$(date +%s)
+    ml triage --out "$work/r" "$work/r"
+    t1=$(date +%s)
+    check triage_out_on_a_locked_directory_should_exit_3 test "$(last_rc)" = 3
+    check and_say_it_is_in_use err_has "in use by another memlayout"
+    check and_be_refused_at_once test $((t1 - t0)) -le 2
+    check and_write_nothing test ! -e "$work/r/triage.json"
+    wait $fl
+    ml triage --no-minimize -q --out "$work/r" "$work/r"
+    check triage_out_into_a_run_directory_should_write test "$(last_rc)" = 1 -a -s "$work/r/triage.json"
+    check and_leave_the_run_s_files cmp -s "$work/before-triage.json" "$work/r/summary.json"
+fi
+
+# group- or world-writable directories are refused, one line, exit 2
+mkdir -p "$work/gw"
+chmod 775 "$work/gw"
+ml run -q -n 10 --no-minimize --report none --out "$work/gw"
+check a_group_writable_out_should_be_refused test "$(last_rc)" = 2
+check its_refusal_should_say_why err_has "gw is group- or world-writable"
+check its_refusal_should_be_one_line test "$(wc -l <"$work/last.err")" = 1
+check and_nothing_should_be_written_there empty_dir "$work/gw"
+ml triage --no-minimize --out "$work/gw" "$work/r"
+check a_group_writable_triage_out_should_be_refused test "$(last_rc)" = 2
+check and_name_the_directory err_has "gw is group- or world-writable"
+chmod 757 "$work/gw"
+ml triage --no-minimize --out "$work/gw" "$work/r"
+check a_world_writable_triage_out_should_be_refused test "$(last_rc)" = 2
+
 # ---- 4. nothing is touched before the run can start ------------------------
 cp "$work/r/results.jsonl" "$work/before.jsonl"
 cp "$work/r/summary.json" "$work/before.json"
