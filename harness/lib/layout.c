@@ -104,6 +104,11 @@ static void packed_strides(ml_view *v, bool f_order)
     }
 }
 
+int64_t ml_layout_size(const ml_view *v)
+{
+    return elements(v->ndim, v->shape);
+}
+
 static void update_flags(ml_view *v)
 {
     v->c_contiguous = ml_layout_c_contiguous(v->ndim, v->shape, v->strides, v->itemsize);

@@ -59,6 +59,9 @@ typedef enum {
     ML_VIEW_OVERFLOW,        /* the last axis's bytes overflow int64 */
 } ml_view_rule;
 
+/* Element count of v (0 if any dim is 0). */
+int64_t ml_layout_size(const ml_view *v);
+
 /* The view np.memmap gives of the case's backing. */
 void ml_layout_backing(const ml_case *c, ml_view *v);
 
