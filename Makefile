@@ -60,9 +60,11 @@ CLI_INC   := $(REPORT_INC) -Iharness/cli
 HARNESS_HDRS := $(wildcard harness/*/*.h)
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps run test bench browser-test regress regress-current campaign known-bugs clean
-all: $(BUILD)/memlayout $(TEST_BIN)
+all: $(BUILD)/memlayout $(TEST_BIN) $(BENCH_BIN)
 
 deps:
 	sh ci/install-deps.sh
@@ -91,6 +93,11 @@ $(BUILD)/memlayout: $(CLI_OBJ) $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a tests/check.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(REPORT_INC) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libmlreport.a $(BUILD)/libmemlayout.a $(LDLIBS)
+
+# Benchmarks that need only the library (ci/bench.sh runs them).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libmemlayout.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LIB_INC) $(LDFLAGS) -o $@ $< $(BUILD)/libmemlayout.a $(LDLIBS)
 
 # Findings are the expected outcome on Debian's joblib (exit 1): only a
 # broken run (2, 3, 130) fails the target.

@@ -16,6 +16,9 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 now() { date +%s.%N; }
 
 echo "memlayout bench: $("$ML" --version | tr '\n' ' ')"
+
+# 0. reach: the layouts generated cases get to, by the layout model (no Python).
+"$BUILD/bench/reach" 100000 1 || true
 "$ML" gen --seed 42 -n "$N" -T reduce >"$work/cases.jsonl"
 
 # 1. memlayout run through reduce vs a plain Python loop, same cases, one core.

@@ -89,7 +89,8 @@ $(FUZZ_AFL_DIR)/afl_map.o: fuzz/afl_map.c
 	$(FUZZ_CC) $(MLF_CFLAGS) -c -o $@ $<
 
 # AFL++'s custom mutator: the same mutator, position-independent, no Python.
-MLF_MUT_SRC := fuzz/afl_mutator.c fuzz/fuzz.c fuzz/mutate.c fuzz/feedback.c harness/lib/case.c harness/lib/strbuf.c harness/lib/gen.c harness/lib/fsutil.c
+MLF_MUT_SRC := fuzz/afl_mutator.c fuzz/fuzz.c fuzz/mutate.c fuzz/feedback.c harness/lib/case.c harness/lib/strbuf.c harness/lib/gen.c \
+               harness/lib/fsutil.c harness/lib/layout.c
 $(FUZZ_AFL_DIR)/mlf_mutator.so: $(MLF_MUT_SRC) $(MLF_HDRS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(MLF_CFLAGS) -fPIC -shared -o $@ $(MLF_MUT_SRC) $(CJSON_LIBS) -lm

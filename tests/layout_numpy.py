@@ -24,39 +24,72 @@ MIN_SHARE = 0.05          # of the triples, for each of the four outcomes
 SHOW = 5                  # mismatches printed
 
 
+def open_input(argv, default_chunk):
+    """(chunk, input) from "[--chunk N] [FILE]"; stdin without FILE."""
+    chunk = default_chunk
+    args = list(argv)
+    if len(args) >= 2 and args[0] == "--chunk":
+        chunk = int(args[1])
+        args = args[2:]
+    return chunk, (open(args[0]) if args else sys.stdin)
+
+
+def read_header(src, magic, suite):
+    """The count a "<magic> 1 <count>" header announces, or None (said on stderr)."""
+    header = src.readline().split()
+    if header[:2] != [magic, "1"] or len(header) != 3:
+        print("%s: bad header %r" % (suite, " ".join(header)), file=sys.stderr)
+        return None
+    return int(header[2])
+
+
+class Tally:
+    """Tests passed and failed: one per chunk of items, plus any added."""
+
+    def __init__(self, chunk):
+        self.chunk, self.n, self.bad = chunk, 0, False
+        self.passed = self.failed = 0
+
+    def add(self, ok):
+        self.passed, self.failed = (self.passed + 1, self.failed) if ok else (self.passed, self.failed + 1)
+
+    def item(self, ok):
+        """One item checked; closes its chunk when full."""
+        self.bad = self.bad or not ok
+        self.n += 1
+        if self.n % self.chunk == 0:
+            self.add(not self.bad)
+            self.bad = False
+
+    def close(self):
+        if self.n % self.chunk:
+            self.add(not self.bad)
+
+
 def flags_str(c, f):
     return ("C" if c else "-") + ("F" if f else "-")
 
 
 def main(argv):
-    chunk = CHUNK
-    args = list(argv)
-    if len(args) >= 2 and args[0] == "--chunk":
-        chunk = int(args[1])
-        args = args[2:]
-    src = open(args[0]) if args else sys.stdin
-
-    header = src.readline().split()
-    if header[:2] != ["memlayout-layout", "1"] or len(header) != 3:
-        print("layout-numpy: bad header %r" % " ".join(header), file=sys.stderr)
+    chunk, src = open_input(argv, CHUNK)
+    declared = read_header(src, "memlayout-layout", "layout-numpy")
+    if declared is None:
         print("layout-numpy: 0 passed, 1 failed")
         return 1
-    declared = int(header[2])
 
     bases = {}
     outcomes = {"C-": 0, "-F": 0, "CF": 0, "--": 0}
-    passed = failed = 0
-    chunk_bad = False
+    t = Tally(chunk)
     shown = 0
-    n = 0
     for line in src:
+        n = t.n
         try:
             v = [int(x) for x in line.split()]
         except ValueError:
             v = []
         if len(v) < 4 or len(v) != 4 + 2 * v[3]:
             print("layout-numpy: line %d malformed: %r" % (n + 2, line), file=sys.stderr)
-            print("layout-numpy: %d passed, %d failed" % (passed, failed + 1))
+            print("layout-numpy: %d passed, %d failed" % (t.passed, t.failed + 1))
             return 1
         itemsize, c, f, ndim = v[0:4]
         shape, strides = tuple(v[4:4 + ndim]), tuple(v[4 + ndim:])
@@ -68,31 +101,25 @@ def main(argv):
         want = flags_str(c, f)
         outcomes[got] += 1
         if got != want:
-            chunk_bad = True
             if shown < SHOW:
                 shown += 1
                 print("  mismatch: shape=%s strides=%s itemsize=%d: numpy %s, model %s"
                       % (shape, strides, itemsize, got, want), file=sys.stderr)
-        n += 1
-        if n % chunk == 0:
-            passed, failed = (passed, failed + 1) if chunk_bad else (passed + 1, failed)
-            chunk_bad = False
-    if n % chunk:
-        passed, failed = (passed, failed + 1) if chunk_bad else (passed + 1, failed)
+        t.item(got == want)
+    t.close()
+    n = t.n
 
     if n != declared:
         print("layout-numpy: %d triples read, %d announced" % (n, declared), file=sys.stderr)
-        failed += 1
+        t.add(False)
     print("layout-numpy: %d triples: C-only %d, F-only %d, both %d, neither %d"
           % (n, outcomes["C-"], outcomes["-F"], outcomes["CF"], outcomes["--"]))
     thin = [k for k, m in outcomes.items() if m < MIN_SHARE * max(n, 1)]
     if thin:
         print("layout-numpy: too few triples with outcome %s" % ", ".join(thin), file=sys.stderr)
-        failed += 1
-    else:
-        passed += 1
-    print("layout-numpy: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    t.add(not thin)
+    print("layout-numpy: %d passed, %d failed" % (t.passed, t.failed))
+    return 1 if t.failed else 0
 
 
 if __name__ == "__main__":

@@ -1,13 +1,14 @@
 #!/bin/sh
 # The runner's tests (tests/python) and the layout differential test
-# (tests/layout_numpy.py) again, under NumPy 2 and the current joblib from
+# (tests/layout_numpy.py, tests/layout_numpy_ops.py) again, under NumPy 2 and the current joblib from
 # PyPI: memlayout installs them (`memlayout env add`, wheels only) into its
 # environment cache, where they stay for the next run on this machine.
 #
 #   BUILD=build/release sh tests/numpy2.sh
 #   NUMPY2_REQS="joblib==1.6.0 numpy==2.4.*" sh tests/numpy2.sh
 #
-# Prints "runner-numpy2: N passed, N failed" and "layout-numpy2: ...". When
+# Prints "runner-numpy2: N passed, N failed", "layout-numpy2: ..." and
+# "layout-numpy-ops2: ..." (the op-level model's differential test). When
 # the environment can be neither found in the cache nor installed (PyPI
 # unreachable), it says SKIP and counts as a failure: a test that could not
 # run does not pass.
@@ -30,6 +31,7 @@ if ! site=$("$ML" env add -q $REQS 2>"$err"); then
     fi
     echo "runner-numpy2: 0 passed, 1 failed"
     echo "layout-numpy2: 0 passed, 1 failed"
+    echo "layout-numpy-ops2: 0 passed, 1 failed"
     exit 1
 fi
 
@@ -52,4 +54,6 @@ MEMLAYOUT_SUITE=runner-numpy2 PYTHONPATH=$site "$PY" -m pytest -q -p no:cachepro
 rc=$?
 "$BUILD/tests/test_layout_numpy" 20000 | PYTHONPATH=$site "$PY" -W error::DeprecationWarning tests/layout_numpy.py |
     sed 's/^layout-numpy:/layout-numpy2:/'
+"$BUILD/tests/test_layout_numpy" --ops 2000 | PYTHONPATH=$site "$PY" -W error::DeprecationWarning tests/layout_numpy_ops.py |
+    sed 's/^layout-numpy-ops:/layout-numpy-ops2:/'
 [ $rc -eq 0 ]

@@ -29,6 +29,7 @@ for t in "$BUILD"/tests/test_*; do
 done
 if [ -x "$BUILD/tests/test_layout_numpy" ]; then
     suite layout-numpy sh -c "'$BUILD/tests/test_layout_numpy' 100000 | '$PY' tests/layout_numpy.py"
+    suite layout-numpy-ops sh -c "'$BUILD/tests/test_layout_numpy' --ops 10000 | '$PY' tests/layout_numpy_ops.py"
 fi
 suite runner "$PY" -m pytest -q -p no:cacheprovider tests/python
 # the same and the layout test under NumPy 2 and joblib 1.6 from PyPI (cached)

@@ -409,6 +409,14 @@ static void view_should_recut_the_last_axis_like_numpy(void)
               "ops[0].view: the last axis of 24 bytes is not a multiple of the 16-byte item size");
     CHECK_STR(shape_of("[3]", "{\"op\":\"view\",\"dtype\":\"<i4\"},{\"op\":\"view\",\"dtype\":\"<c8\"}"), "[3]");
     CHECK_STR(shape_of("[3]", "{\"op\":\"view\",\"dtype\":\"|b1\"},{\"op\":\"index\",\"axis\":0,\"index\":23}"), "[]");
+    /* The last axis must be contiguous, wherever the view comes in the chain. */
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"slice\",\"axis\":0,\"start\":null,\"stop\":null,\"step\":2},"
+                                "{\"op\":\"view\",\"dtype\":\"<f4\"}"), "[2,12]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"slice\",\"axis\":1,\"start\":null,\"stop\":null,\"step\":2},"
+                                "{\"op\":\"view\",\"dtype\":\"<f4\"}"),
+              "ops[1].view: the last axis is not contiguous (stride 16, item size 8)");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"transpose\",\"axes\":null},{\"op\":\"slice\",\"axis\":1,"
+                                "\"start\":0,\"stop\":1,\"step\":1},{\"op\":\"view\",\"dtype\":\"<f4\"}"), "[6,2]");
 }
 
 static void broadcast_should_follow_numpy_broadcast_to(void)

@@ -2,6 +2,8 @@
  * 1.24 flags are known; tests/layout_numpy.py checks it against NumPy itself
  * on random layouts. */
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "layout.h"
@@ -170,6 +172,96 @@ static void strides_should_be_equivalent_for_size_zero_arrays(void)
     CHECK(ml_layout_strides_equivalent(0, NULL, NULL, NULL));
 }
 
+/* The model's view after a case's ops: "shape strides @offset flags[ copy]",
+ * e.g. "[4,3] (48,16) @0 --"; the case is a <f8 raw backing unless dtype is
+ * given. */
+static const char *after(const char *dtype, const char *shape, const char *order, const char *ops)
+{
+    static char out[256];
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"memlayout\":1,\"dtype\":\"%s\",\"backing\":{\"source\":\"raw\",\"shape\":%s,"
+             "\"order\":\"%s\",\"offset\":1,\"mode\":\"r\"},\"ops\":[%s],\"transport\":\"reduce\",\"seed\":1}",
+             dtype, shape, order, ops);
+    ml_case c;
+    ml_view v[ML_MAX_OPS + 1];
+    if (!ml_case_parse(json, strlen(json), NULL, &c, out, sizeof out))
+        return out;
+    if (!ml_layout_case(&c, c.nops, v))
+        return "model refuses";
+    const ml_view *w = &v[c.nops];
+    size_t o = 0;
+    for (int k = 0; k < 2; k++) {
+        const int64_t *a = k ? w->strides : w->shape;
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s", k ? " (" : "[");
+        for (int i = 0; i < w->ndim; i++)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%lld", i ? "," : "", (long long)a[i]);
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s", k ? ")" : "]");
+    }
+    snprintf(out + o, sizeof out - o, " @%lld %c%c%s", (long long)w->offset,
+             w->c_contiguous ? 'C' : '-', w->f_contiguous ? 'F' : '-', w->copy ? " copy" : "");
+    return out;
+}
+
+#define SLICE(axis, start, stop, step) \
+    "{\"op\":\"slice\",\"axis\":" #axis ",\"start\":" #start ",\"stop\":" #stop ",\"step\":" #step "}"
+
+static void the_backing_should_get_packed_strides_in_its_order(void)
+{
+    CHECK_STR(after("<f8", "[4,6]", "C", ""), "[4,6] (48,8) @0 C-");
+    CHECK_STR(after("<f8", "[4,6]", "F", ""), "[4,6] (8,32) @0 -F");
+    CHECK_STR(after("<i4", "[0,3]", "C", ""), "[0,3] (12,4) @0 CF");
+}
+
+static void a_reshape_numpy_cannot_do_in_place_should_copy(void)
+{
+    CHECK_STR(after("<f8", "[4,6]", "C", SLICE(1, null, null, 2)), "[4,3] (48,16) @0 --");
+    /* Evenly spaced rows of evenly spaced items merge into one axis... */
+    CHECK_STR(after("<f8", "[4,6]", "C", SLICE(1, null, null, 2) ",{\"op\":\"reshape\",\"shape\":[12],\"order\":\"C\"}"),
+              "[12] (16) @0 --");
+    /* ...a prefix of each row does not. */
+    CHECK_STR(after("<f8", "[4,6]", "C", SLICE(1, 0, 3, 1) ",{\"op\":\"reshape\",\"shape\":[12],\"order\":\"C\"}"),
+              "[12] (8) @0 CF copy");
+    /* Rows skipped, the last axis whole: merging is not possible, splitting it is. */
+    CHECK_STR(after("<f8", "[4,6]", "C", SLICE(0, 1, null, 2) ",{\"op\":\"reshape\",\"shape\":[2,2,3],\"order\":\"C\"}"),
+              "[2,2,3] (96,24,8) @48 --");
+}
+
+static void ravel_should_copy_only_when_no_order_is_packed(void)
+{
+    CHECK_STR(after("<f8", "[4,6]", "F", "{\"op\":\"ravel\",\"order\":\"K\"}"), "[24] (8) @0 CF");
+    CHECK_STR(after("<i4", "[2,3,4]", "C", "{\"op\":\"transpose\",\"axes\":[2,0,1]},{\"op\":\"ravel\",\"order\":\"K\"}"),
+              "[24] (4) @0 CF");
+    CHECK_STR(after("<i4", "[2,3,4]", "C", "{\"op\":\"transpose\",\"axes\":[2,0,1]},{\"op\":\"ravel\",\"order\":\"C\"}"),
+              "[24] (4) @0 CF copy");
+    CHECK_STR(after("<f8", "[6]", "C", SLICE(0, null, null, -1) ",{\"op\":\"ravel\",\"order\":\"K\"}"),
+              "[6] (8) @0 CF copy");
+}
+
+static void the_pointer_should_move_like_numpys(void)
+{
+    CHECK_STR(after("<f8", "[6]", "C", SLICE(0, null, null, -2)), "[3] (-16) @40 --");
+    /* An empty slice keeps pointer and stride (NumPy's start 0, step 1). */
+    CHECK_STR(after("<f8", "[6]", "C", SLICE(0, 4, 2, 3)), "[0] (8) @0 CF");
+    /* Indexing along an axis of an empty view: the pointer leaves the mapping. */
+    CHECK_STR(after("<f8", "[0,3]", "C", "{\"op\":\"index\",\"axis\":1,\"index\":2}"), "[0] (24) @16 CF");
+}
+
+static void broadcast_should_zero_new_and_size_one_axes(void)
+{
+    CHECK_STR(after("<f8", "[3,1]", "C", "{\"op\":\"broadcast\",\"shape\":[2,3,4]}"), "[2,3,4] (0,8,0) @0 --");
+}
+
+static void an_item_size_view_should_recut_a_contiguous_last_axis_anywhere(void)
+{
+    CHECK_STR(after("<f8", "[4,6]", "C", "{\"op\":\"transpose\",\"axes\":null}," SLICE(1, 0, 1, 1)
+                                         ",{\"op\":\"view\",\"dtype\":\"<f4\"}"), "[6,2] (8,4) @0 C-");
+    CHECK_STR(after("<f8", "[4,6]", "C", SLICE(0, null, null, 2) ",{\"op\":\"view\",\"dtype\":\"<c16\"}"),
+              "[2,3] (96,16) @0 --");
+    CHECK_STR(after("<f8", "[4,6]", "C", "{\"op\":\"transpose\",\"axes\":null},{\"op\":\"view\",\"dtype\":\"<f4\"}"),
+              "ops[1].view: the last axis is not contiguous (stride 48, item size 8)");
+}
+
 int main(void)
 {
     RUN(c_order_arrays_should_be_c_contiguous_only);
@@ -192,5 +284,11 @@ int main(void)
     RUN(strides_should_be_equivalent_when_equal_on_axes_longer_than_one);
     RUN(strides_should_differ_when_an_axis_longer_than_one_differs);
     RUN(strides_should_be_equivalent_for_size_zero_arrays);
+    RUN(the_backing_should_get_packed_strides_in_its_order);
+    RUN(a_reshape_numpy_cannot_do_in_place_should_copy);
+    RUN(ravel_should_copy_only_when_no_order_is_packed);
+    RUN(the_pointer_should_move_like_numpys);
+    RUN(broadcast_should_zero_new_and_size_one_axes);
+    RUN(an_item_size_view_should_recut_a_contiguous_last_axis_anywhere);
     return check_summary("layout");
 }

@@ -5,14 +5,24 @@
  *
  *   test_layout_numpy COUNT [SEED] | /usr/bin/python3 tests/layout_numpy.py
  *       print COUNT triples (seed 1 unless given) for the checker, as tests/run.sh does
+ *   test_layout_numpy --ops COUNT [SEED] | /usr/bin/python3 tests/layout_numpy_ops.py
+ *       print COUNT generated cases (ml_gen_nth of SEED, default 1) with the
+ *       op-level model's view after the backing and after every op, for the
+ *       checker that builds each case with the runner and compares
  *   test_layout_numpy
- *       the same for 100000 triples, running the checker itself
+ *       the same for 100000 triples and 20000 cases, running the checkers itself
  *
  * The checker runs under $PY (default /usr/bin/python3, the interpreter with
  * NumPy) from the repository root. Line format, after a header line
  * "memlayout-layout 1 <count>":
  *   itemsize c f ndim shape[0..ndim-1] strides[0..ndim-1]
- * with c and f the model's verdicts as 0/1. */
+ * with c and f the model's verdicts as 0/1. The --ops format, after a header
+ * "memlayout-layout-ops 1 <count>": per case a line "case <canonical JSON>",
+ * then one line per view (the backing, then after each op):
+ *   ndim itemsize offset c f copy views shape[0..ndim-1] strides[0..ndim-1]
+ * offset being the data pointer's distance from the backing's first element
+ * (from the copy's start once copy is 1), views the item sizes 1, 2, 4, 8
+ * and 16 (bits 0 to 4) that ml_layout_view_rule lets a.view take there. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,11 +30,14 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "gen.h"
 #include "layout.h"
 
 #define MAX_NDIM 6
 #define DEFAULT_COUNT 100000
 #define CHECKER "tests/layout_numpy.py"
+#define OPS_CHECKER "tests/layout_numpy_ops.py"
+#define DEFAULT_OPS_COUNT 20000
 
 /* splitmix64: the sequence must not depend on anything outside this file. */
 static uint64_t rng_state;
@@ -147,10 +160,69 @@ static bool emit(FILE *out, long count, uint64_t seed)
     return fflush(out) == 0;
 }
 
+/* Cases as campaigns make them, and every fourth with longer chains, so that
+ * ops meet the views earlier ops made. */
+static bool emit_ops(FILE *out, long count, uint64_t seed)
+{
+    fprintf(out, "memlayout-layout-ops 1 %ld\n", count);
+    for (long n = 0; n < count; n++) {
+        ml_gen_opts o = {0, 0, n % 4 == 3 ? 8 : 0, 0};
+        ml_case c;
+        ml_view v[ML_MAX_OPS + 1];
+        ml_gen_nth(seed, (uint64_t)n, &o, &c);
+        char *json = ml_case_write(&c);
+        if (!json)
+            return false;
+        bool ok = ml_layout_case(&c, c.nops, v);
+        fprintf(out, "case %s", json);     /* the JSON ends in '\n' */
+        free(json);
+        if (!ok) {
+            fprintf(stderr, "layout-numpy-ops: case %ld: the model refuses a generated case\n", n);
+            return false;
+        }
+        for (int i = 0; i <= c.nops; i++) {
+            int views = 0;
+            for (int k = 0; k < 5; k++)
+                views |= (ml_layout_view_rule(&v[i], 1 << k) == ML_VIEW_OK) << k;
+            fprintf(out, "%d %d %" PRId64 " %d %d %d %d", v[i].ndim, v[i].itemsize, v[i].offset,
+                    v[i].c_contiguous, v[i].f_contiguous, v[i].copy, views);
+            for (int j = 0; j < v[i].ndim; j++)
+                fprintf(out, " %" PRId64, v[i].shape[j]);
+            for (int j = 0; j < v[i].ndim; j++)
+                fprintf(out, " %" PRId64, v[i].strides[j]);
+            if (fputc('\n', out) == EOF)
+                return false;
+        }
+    }
+    return fflush(out) == 0;
+}
+
+static bool run_checker(const char *checker, bool ops)
+{
+    const char *py = getenv("PY");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "'%s' %s", py && *py ? py : "/usr/bin/python3", checker);
+    FILE *p = popen(cmd, "w");
+    if (!p) {
+        perror("layout-numpy: popen");
+        return false;
+    }
+    bool sent = ops ? emit_ops(p, DEFAULT_OPS_COUNT, 1) : emit(p, DEFAULT_COUNT, 1);
+    int status = pclose(p);
+    if (!sent)
+        fprintf(stderr, "layout-numpy: the checker %s stopped reading\n", checker);
+    return sent && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 int main(int argc, char **argv)
 {
+    bool ops = argc >= 2 && strcmp(argv[1], "--ops") == 0;
+    if (ops) {
+        argc--;
+        argv++;
+    }
     if (argc > 3) {
-        fprintf(stderr, "usage: %s [count [seed]]\n", argv[0]);
+        fprintf(stderr, "usage: test_layout_numpy [--ops] [count [seed]]\n");
         return 2;
     }
     if (argc >= 2) {
@@ -161,22 +233,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: bad count %s\n", argv[0], argv[1]);
             return 2;
         }
-        return emit(stdout, count, seed) ? 0 : 1;
+        return (ops ? emit_ops(stdout, count, seed) : emit(stdout, count, seed)) ? 0 : 1;
     }
 
     /* A checker that dies early must show as a failure, not kill us. */
     signal(SIGPIPE, SIG_IGN);
-    const char *py = getenv("PY");
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' " CHECKER, py && *py ? py : "/usr/bin/python3");
-    FILE *p = popen(cmd, "w");
-    if (!p) {
-        perror("layout-numpy: popen");
-        return 1;
-    }
-    bool sent = emit(p, DEFAULT_COUNT, 1);
-    int status = pclose(p);
-    if (!sent)
-        fprintf(stderr, "layout-numpy: the checker stopped reading\n");
-    return sent && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+    bool ok = run_checker(CHECKER, false);
+    ok = run_checker(OPS_CHECKER, true) && ok;
+    return ok ? 0 : 1;
 }

@@ -6,11 +6,13 @@
  * check ml_case_validate runs on that part, so a case read from a file and
  * one built in C are held to the same rules and get the same messages.
  * The op chain is checked by walking it: each op is checked against the
- * shape the ops before it produced, exactly as NumPy would see it.
+ * view the ops before it produced, exactly as NumPy would see it; the
+ * layout model (layout.c) says what each op makes of the view.
  *
  * Anything quoted back from the input in a message is cut short and has
  * non-printable bytes escaped, so an error is always one clean line. */
 #include "case.h"
+#include "layout.h"
 #include "strbuf.h"
 
 #include <cJSON.h>
@@ -325,10 +327,8 @@ static bool check_dtype(const ml_dtype *d, const char *path, errbuf *e)
 /* ---- the op chain --------------------------------------------------------- */
 
 typedef struct {
-    int ndim;
-    int64_t shape[ML_MAX_NDIM];
+    ml_view v;           /* the view so far, as the layout model computes it */
     int64_t elems;
-    int itemsize;
     bool capped;         /* false: shape_after, which knows no byte cap */
     uint64_t cap;
 } walk;
@@ -354,9 +354,9 @@ static bool check_cap(const walk *w, int64_t elems, const char *path, errbuf *e)
     int64_t bytes;
     if (!w->capped)
         return true;
-    if (__builtin_mul_overflow(elems, (int64_t)w->itemsize, &bytes) || (uint64_t)bytes > w->cap)
+    if (__builtin_mul_overflow(elems, (int64_t)w->v.itemsize, &bytes) || (uint64_t)bytes > w->cap)
         return fail(e, path, "%lld elements of %d bytes exceed the %llu-byte cap",
-                    (long long)elems, w->itemsize, (unsigned long long)w->cap);
+                    (long long)elems, w->v.itemsize, (unsigned long long)w->cap);
     return true;
 }
 
@@ -380,12 +380,12 @@ static bool axis_fail(errbuf *e, const char *path, int64_t axis, int ndim, bool 
 static bool norm_axis(const walk *w, int axis, const char *base, const char *key,
                       int *out, errbuf *e)
 {
-    if (axis < -w->ndim || axis >= w->ndim) {
+    if (axis < -w->v.ndim || axis >= w->v.ndim) {
         char p[PATH_LEN];
         path_key(p, base, key);
-        return axis_fail(e, p, axis, w->ndim, false);
+        return axis_fail(e, p, axis, w->v.ndim, false);
     }
-    *out = axis < 0 ? axis + w->ndim : axis;
+    *out = axis < 0 ? axis + w->v.ndim : axis;
     return true;
 }
 
@@ -452,68 +452,33 @@ static bool step_reshape(const ml_op *op, walk *w, const char *base, errbuf *e)
         return fail(e, p, "%lld elements cannot take shape %s", (long long)w->elems,
                     shape_str(s, op->ndim, op->shape));
     }
-    w->ndim = op->ndim;
-    memcpy(w->shape, op->shape, sizeof(int64_t) * (size_t)op->ndim);
-    if (unknown >= 0)
-        w->shape[unknown] = w->elems / known;
     return true;
 }
 
 static bool step_transpose(const ml_op *op, walk *w, const char *base, errbuf *e)
 {
-    int64_t shape[ML_MAX_NDIM];
-    if (!op->has_axes) {
-        for (int j = 0; j < w->ndim; j++)
-            shape[j] = w->shape[w->ndim - 1 - j];
-    } else {
+    if (op->has_axes) {
         char p[PATH_LEN], pj[PATH_LEN];
         path_key(p, base, "axes");
-        if (op->ndim != w->ndim)
-            return fail(e, p, "%d axes for %d dims", op->ndim, w->ndim);
+        if (op->ndim != w->v.ndim)
+            return fail(e, p, "%d axes for %d dims", op->ndim, w->v.ndim);
         bool seen[ML_MAX_NDIM] = {false};
         for (int j = 0; j < op->ndim; j++) {
             int a = op->axes[j];
-            if (a < -w->ndim || a >= w->ndim) {
+            if (a < -w->v.ndim || a >= w->v.ndim) {
                 path_idx(pj, p, j);
-                return axis_fail(e, pj, a, w->ndim, false);
+                return axis_fail(e, pj, a, w->v.ndim, false);
             }
             if (a < 0)
-                a += w->ndim;
+                a += w->v.ndim;
             if (seen[a]) {
                 path_idx(pj, p, j);
                 return fail(e, pj, "repeated axis %d", op->axes[j]);
             }
             seen[a] = true;
-            shape[j] = w->shape[a];
         }
     }
-    memcpy(w->shape, shape, sizeof(int64_t) * (size_t)w->ndim);
     return true;
-}
-
-/* NumPy slicing: PySlice_Unpack's defaults, then PySlice_AdjustIndices. */
-static int64_t slice_len(int64_t n, const ml_op *op)
-{
-    int64_t step = op->step;
-    int64_t start = op->has_start ? op->start : (step < 0 ? INT64_MAX : 0);
-    int64_t stop = op->has_stop ? op->stop : (step < 0 ? INT64_MIN : INT64_MAX);
-    if (start < 0) {
-        start += n;
-        if (start < 0)
-            start = step < 0 ? -1 : 0;
-    } else if (start >= n) {
-        start = step < 0 ? n - 1 : n;
-    }
-    if (stop < 0) {
-        stop += n;
-        if (stop < 0)
-            stop = step < 0 ? -1 : 0;
-    } else if (stop >= n) {
-        stop = step < 0 ? n - 1 : n;
-    }
-    if (step < 0)
-        return stop < start ? (start - stop - 1) / (-step) + 1 : 0;
-    return start < stop ? (stop - start - 1) / step + 1 : 0;
 }
 
 static bool check_bound(int64_t v, int64_t n, const char *base, const char *key, errbuf *e)
@@ -531,7 +496,7 @@ static bool step_slice(const ml_op *op, walk *w, const char *base, errbuf *e)
     int a;
     if (!norm_axis(w, op->axis, base, "axis", &a, e))
         return false;
-    int64_t n = w->shape[a];
+    int64_t n = w->v.shape[a];
     if (op->has_start && !check_bound(op->start, n, base, "start", e))
         return false;
     if (op->has_stop && !check_bound(op->stop, n, base, "stop", e))
@@ -541,7 +506,6 @@ static bool step_slice(const ml_op *op, walk *w, const char *base, errbuf *e)
         path_key(p, base, "step");
         return fail(e, p, "must not be 0");
     }
-    w->shape[a] = slice_len(n, op);
     return true;
 }
 
@@ -551,27 +515,27 @@ static bool step_view(const ml_op *op, walk *w, const char *base, errbuf *e)
     path_key(p, base, "dtype");
     if (!check_dtype(&op->dtype, p, e))
         return false;
-    int size = ml_dtype_itemsize(&op->dtype);
-    if (size != w->itemsize) {
-        path_key(p, base, "view");
-        /* NumPy 1.24's array_descr_set: the last axis is re-cut into items of
-         * the new size; a smaller item must divide the old one, a larger one
-         * the last axis's bytes. */
-        if (w->ndim == 0)
-            return fail(e, p, "cannot change the item size of a 0-dim array");
-        int64_t bytes, *last = &w->shape[w->ndim - 1];
-        if (size < w->itemsize && w->itemsize % size)
-            return fail(e, p, "the %d-byte item size does not divide the %d-byte item size it replaces",
-                        size, w->itemsize);
-        if (__builtin_mul_overflow(*last, (int64_t)w->itemsize, &bytes))
-            return fail(e, p, "element count overflows int64");
-        if (bytes % size)
-            return fail(e, p, "the last axis of %lld bytes is not a multiple of the %d-byte item size",
-                        (long long)bytes, size);
-        *last = bytes / size;
+    int size = ml_dtype_itemsize(&op->dtype), old = w->v.itemsize;
+    const ml_view *v = &w->v;
+    path_key(p, base, "view");
+    switch (ml_layout_view_rule(v, size)) {
+    case ML_VIEW_OK:
+        return true;
+    case ML_VIEW_ZERO_DIM:
+        return fail(e, p, "cannot change the item size of a 0-dim array");
+    case ML_VIEW_NOT_CONTIGUOUS:
+        return fail(e, p, "the last axis is not contiguous (stride %lld, item size %d)",
+                    (long long)v->strides[v->ndim - 1], old);
+    case ML_VIEW_NOT_DIVISOR:
+        return fail(e, p, "the %d-byte item size does not divide the %d-byte item size it replaces",
+                    size, old);
+    case ML_VIEW_OVERFLOW:
+        return fail(e, p, "element count overflows int64");
+    case ML_VIEW_NOT_MULTIPLE:
+    default:
+        return fail(e, p, "the last axis of %lld bytes is not a multiple of the %d-byte item size",
+                    (long long)(v->shape[v->ndim - 1] * old), size);
     }
-    w->itemsize = size;
-    return true;
 }
 
 static bool step_broadcast(const ml_op *op, walk *w, const char *base, errbuf *e)
@@ -580,24 +544,20 @@ static bool step_broadcast(const ml_op *op, walk *w, const char *base, errbuf *e
     if (!check_op_shape(op, base, 0, e))
         return false;
     path_key(p, base, "broadcast");     /* (broadcast is rare) */
-    bool ok = op->ndim >= w->ndim;
-    for (int j = 1; ok && j <= w->ndim; j++) {
-        int64_t have = w->shape[w->ndim - j], want = op->shape[op->ndim - j];
+    bool ok = op->ndim >= w->v.ndim;
+    for (int j = 1; ok && j <= w->v.ndim; j++) {
+        int64_t have = w->v.shape[w->v.ndim - j], want = op->shape[op->ndim - j];
         ok = have == want || have == 1;
     }
     if (!ok) {
         char from[SHAPE_STR_LEN], to[SHAPE_STR_LEN];
-        return fail(e, p, "cannot broadcast shape %s to %s", shape_str(from, w->ndim, w->shape),
+        return fail(e, p, "cannot broadcast shape %s to %s", shape_str(from, w->v.ndim, w->v.shape),
                     shape_str(to, op->ndim, op->shape));
     }
     int64_t elems;
     if (!count_elems(op->ndim, op->shape, &elems))
         return fail(e, p, "element count overflows int64");
-    if (!check_cap(w, elems, p, e))
-        return false;
-    w->ndim = op->ndim;
-    memcpy(w->shape, op->shape, sizeof(int64_t) * (size_t)op->ndim);
-    return true;
+    return check_cap(w, elems, p, e);
 }
 
 /* "ops[i]" (i < ML_MAX_OPS): built for every op checked, so no printf. */
@@ -631,19 +591,12 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
         if (!norm_axis(w, op->axis, base, "axis1", &a, e) ||
             !norm_axis(w, op->axis2, base, "axis2", &b, e))
             return false;
-        int64_t t = w->shape[a];
-        w->shape[a] = w->shape[b];
-        w->shape[b] = t;
         break;
     }
     case ML_OP_MOVEAXIS: {
         if (!norm_axis(w, op->axis, base, "source", &a, e) ||
             !norm_axis(w, op->axis2, base, "destination", &b, e))
             return false;
-        int64_t t = w->shape[a];
-        memmove(&w->shape[a], &w->shape[a + 1], sizeof(int64_t) * (size_t)(w->ndim - 1 - a));
-        memmove(&w->shape[b + 1], &w->shape[b], sizeof(int64_t) * (size_t)(w->ndim - 1 - b));
-        w->shape[b] = t;
         break;
     }
     case ML_OP_SLICE:
@@ -653,51 +606,41 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
     case ML_OP_INDEX: {
         if (!norm_axis(w, op->axis, base, "axis", &a, e))
             return false;
-        int64_t n = w->shape[a];
+        int64_t n = w->v.shape[a];
         if (op->index < -n || op->index >= n) {
             path_key(p, base, "index");
             return fail(e, p, "index %lld is out of range for a dim of size %lld",
                         (long long)op->index, (long long)n);
         }
-        memmove(&w->shape[a], &w->shape[a + 1], sizeof(int64_t) * (size_t)(w->ndim - 1 - a));
-        w->ndim--;
         break;
     }
     case ML_OP_NEWAXIS:
-        if (op->axis < -(w->ndim + 1) || op->axis > w->ndim) {
+        if (op->axis < -(w->v.ndim + 1) || op->axis > w->v.ndim) {
             path_key(p, base, "axis");
-            return axis_fail(e, p, op->axis, w->ndim, true);
+            return axis_fail(e, p, op->axis, w->v.ndim, true);
         }
-        if (w->ndim >= ML_MAX_NDIM) {
+        if (w->v.ndim >= ML_MAX_NDIM) {
             path_key(p, base, "newaxis");
-            return fail(e, p, "the result would have %d dims, more than %d", w->ndim + 1,
+            return fail(e, p, "the result would have %d dims, more than %d", w->v.ndim + 1,
                         ML_MAX_NDIM);
         }
-        a = op->axis < 0 ? op->axis + w->ndim + 1 : op->axis;
-        memmove(&w->shape[a + 1], &w->shape[a], sizeof(int64_t) * (size_t)(w->ndim - a));
-        w->shape[a] = 1;
-        w->ndim++;
         break;
     case ML_OP_SQUEEZE:
         /* PyArray_ConvertMultiAxis lets axis 0 and -1 through on a 0-dim
          * array "for backwards compatibility": squeezing it is a no-op. */
-        if (w->ndim == 0 && (op->axis == 0 || op->axis == -1))
+        if (w->v.ndim == 0 && (op->axis == 0 || op->axis == -1))
             break;
         if (!norm_axis(w, op->axis, base, "axis", &a, e))
             return false;
-        if (w->shape[a] != 1) {
+        if (w->v.shape[a] != 1) {
             path_key(p, base, "axis");
             return fail(e, p, "cannot squeeze axis %d of size %lld", op->axis,
-                        (long long)w->shape[a]);
+                        (long long)w->v.shape[a]);
         }
-        memmove(&w->shape[a], &w->shape[a + 1], sizeof(int64_t) * (size_t)(w->ndim - 1 - a));
-        w->ndim--;
         break;
     case ML_OP_RAVEL:
         if (!check_order(op->order, "CFAK", base, e))
             return false;
-        w->ndim = 1;
-        w->shape[0] = w->elems;
         break;
     case ML_OP_VIEW:
         if (!step_view(op, w, base, e))
@@ -711,7 +654,8 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
         path_key(p, base, "op");
         return fail(e, p, "unknown op %d", (int)op->kind);
     }
-    if (!count_elems(w->ndim, w->shape, &w->elems)) {
+    ml_layout_apply(&w->v, op);
+    if (!count_elems(w->v.ndim, w->v.shape, &w->elems)) {
         path_key(p, base, ml_op_name(op->kind));
         return fail(e, p, "element count overflows int64");
     }
@@ -720,7 +664,7 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
 
 /* ---- the case ------------------------------------------------------------- */
 
-/* Backing checks; on success w holds the backing's shape. */
+/* Backing checks; on success w holds the backing's view. */
 static bool check_backing(const ml_case *c, walk *w, errbuf *e)
 {
     char p[PATH_LEN];
@@ -750,17 +694,15 @@ static bool check_backing(const ml_case *c, walk *w, errbuf *e)
         return fail(e, "backing.offset", "must be 0 for source \"npy\"");
     if (c->source == ML_SRC_NPY && c->mode == ML_MODE_WPLUS)
         return fail(e, "backing.mode", "\"w+\" needs source \"raw\"");
-    w->ndim = c->ndim;
-    memcpy(w->shape, c->shape, sizeof(int64_t) * (size_t)c->ndim);
-    w->itemsize = ml_dtype_itemsize(&c->dtype);
+    ml_layout_backing(c, &w->v);
     if (!count_elems(c->ndim, c->shape, &w->elems))
         return fail(e, "backing.shape", "element count overflows int64");
     if (!check_cap(w, w->elems, "backing.shape", e))
         return false;
-    if (w->capped && (uint64_t)c->offset > w->cap - (uint64_t)(w->elems * w->itemsize))
+    if (w->capped && (uint64_t)c->offset > w->cap - (uint64_t)(w->elems * w->v.itemsize))
         return fail(e, "backing.offset",
                     "%lld bytes of offset and %lld bytes of data exceed the %llu-byte cap",
-                    (long long)c->offset, (long long)(w->elems * w->itemsize),
+                    (long long)c->offset, (long long)(w->elems * w->v.itemsize),
                     (unsigned long long)w->cap);
     return true;
 }
@@ -811,8 +753,8 @@ int ml_case_shape_after(const ml_case *c, int nops, int64_t shape[ML_MAX_NDIM])
     walk_init(&w, NULL, false);
     if (nops < 0 || nops > c->nops || !validate(c, &w, nops, &e))
         return -1;
-    memcpy(shape, w.shape, sizeof(int64_t) * (size_t)w.ndim);
-    return w.ndim;
+    memcpy(shape, w.v.shape, sizeof(int64_t) * (size_t)w.v.ndim);
+    return w.v.ndim;
 }
 
 static bool dtype_equal(const ml_dtype *a, const ml_dtype *b)
@@ -981,7 +923,7 @@ static bool read_axis(const cJSON *obj, const char *parent, const char *key, con
         return false;
     if (v < -AXIS_LIMIT || v > AXIS_LIMIT) {
         path_key(p, parent, key);
-        return axis_fail(e, p, v, w->ndim, insert);
+        return axis_fail(e, p, v, w->v.ndim, insert);
     }
     *out = (int)v;
     return true;
@@ -1142,8 +1084,8 @@ static bool read_op(const cJSON *v, int i, ml_op *op, walk *w, errbuf *e)
         if (!cJSON_IsArray(axes))
             return expected(p, "array or null", e);
         int n = cJSON_GetArraySize(axes), j = 0;
-        if (n != w->ndim)
-            return fail(e, p, "%d axes for %d dims", n, w->ndim);
+        if (n != w->v.ndim)
+            return fail(e, p, "%d axes for %d dims", n, w->v.ndim);
         for (const cJSON *a = axes->child; a; a = a->next, j++) {
             char pj[PATH_LEN];
             int64_t x;
@@ -1151,7 +1093,7 @@ static bool read_op(const cJSON *v, int i, ml_op *op, walk *w, errbuf *e)
             if (!get_int(a, pj, &x, e))
                 return false;
             if (x < -AXIS_LIMIT || x > AXIS_LIMIT)
-                return axis_fail(e, pj, x, w->ndim, false);
+                return axis_fail(e, pj, x, w->v.ndim, false);
             op->axes[j] = (int)x;
         }
         op->ndim = n;

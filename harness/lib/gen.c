@@ -11,6 +11,7 @@
  * size, and short chains of reshapes, transposes and strided slices over
  * them, which give the non-contiguous, offset views joblib must rebuild. */
 #include "gen.h"
+#include "layout.h"
 
 #include <string.h>
 
@@ -215,6 +216,7 @@ typedef struct {
     int64_t elems;
     int itemsize;
     ml_dtype dtype;
+    ml_view view;           /* the chain's current view (layout model) */
 } gen;
 
 /* Element count, saturated: a broadcast draft may multiply past int64. */
@@ -405,20 +407,18 @@ static void gen_slice(gen *g, ml_op *op)
         op->step = (1 + (int64_t)ml_src_below(s, (uint64_t)n + 2)) * (below(s, 2) ? -1 : 1);
 }
 
-static void gen_view(gen *g, ml_op *op, bool first)
+/* An item size change where NumPy allows one (ml_layout_view_rule: the last
+ * axis contiguous, or of size 1, or the view empty), after any ops; else a
+ * dtype of the same size. */
+static void gen_view(gen *g, ml_op *op)
 {
     ml_src *s = g->src;
-    ml_case *c = g->c;
-    /* NumPy re-cuts the last axis only when it is contiguous; the backing
-     * itself is the one view sure to be, in C order (or 1-D). */
-    if (first && g->ndim >= 1 && (c->order == 'C' || g->ndim == 1) && below(s, 3) == 0) {
+    if (below(s, 3) == 0) {
         static const int sizes[] = {1, 2, 4, 8, 16};
-        int64_t bytes = g->shape[g->ndim - 1] * g->itemsize;
         unsigned w[5];
         bool any = false;
         for (int i = 0; i < 5; i++) {
-            w[i] = sizes[i] != g->itemsize && bytes % sizes[i] == 0 &&
-                   (sizes[i] > g->itemsize || g->itemsize % sizes[i] == 0);
+            w[i] = sizes[i] != g->itemsize && ml_layout_view_rule(&g->view, sizes[i]) == ML_VIEW_OK;
             any = any || w[i];
         }
         if (any) {
@@ -522,7 +522,7 @@ static void gen_op(gen *g, int i, ml_op *op)
         op->order = "CFAK"[below(s, 4)];
         break;
     case ML_OP_VIEW:
-        gen_view(g, op, i == 0);
+        gen_view(g, op);
         break;
     case ML_OP_BROADCAST:
         gen_broadcast(g, op);
@@ -539,6 +539,8 @@ static void gen_op(gen *g, int i, ml_op *op)
     g->ndim = ml_case_shape_after(g->c, i + 1, g->shape);
     if (g->ndim < 0)
         g->ndim = 0;
+    else
+        ml_layout_apply(&g->view, op);
     g->elems = count(g->ndim, g->shape);
 }
 
@@ -573,6 +575,7 @@ void ml_gen_case(ml_src *s, const ml_gen_opts *o, ml_case *out)
     g.dtype = c->dtype;
     g.itemsize = ml_dtype_itemsize(&c->dtype);
     gen_backing(&g);
+    ml_layout_backing(c, &g.view);
 
     /* 1 or 2 ops mostly: long chains mostly undo themselves. */
     unsigned w[ML_MAX_OPS + 1];

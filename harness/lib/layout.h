@@ -7,11 +7,75 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "case.h"
+
 bool ml_layout_c_contiguous(int ndim, const int64_t *shape, const int64_t *strides, int64_t itemsize);
 bool ml_layout_f_contiguous(int ndim, const int64_t *shape, const int64_t *strides, int64_t itemsize);
 
 /* Strides equal on every axis of size > 1; always true if any dim is 0. */
 bool ml_layout_strides_equivalent(int ndim, const int64_t *shape,
                                   const int64_t *a, const int64_t *b);
+
+/* ---- the op-level model ----------------------------------------------------
+ *
+ * What NumPy makes of a case's backing and of each op applied to it: shape,
+ * strides, where the data pointer lies and whether the memory is still the
+ * memmap's. The rules (NumPy 1.24 and 2.x agree on all of them):
+ *  - the backing: np.memmap / np.load(mmap_mode=...) of the shape and order,
+ *    packed strides (a 0 dim counts as 1 in the strides of the dims before it);
+ *  - reshape: no-copy when the view is contiguous in the order asked (fresh
+ *    packed strides) or NumPy's _attempt_nocopy_reshape finds strides; the
+ *    same shape is a plain view; otherwise a copy (np.memmap.reshape then
+ *    returns an array the memmap no longer backs);
+ *  - transpose, swapaxes, moveaxis: permuted shape and strides;
+ *  - slice: the pointer moves to start; an empty slice keeps stride and
+ *    pointer (NumPy resets start 0, step 1);
+ *  - index: the pointer moves to the element, the axis goes;
+ *  - newaxis: np.expand_dims is a reshape;
+ *  - squeeze: the axis goes, the other strides stay;
+ *  - ravel: a view when contiguous in the order asked ("K": in stride order,
+ *    positive strides only), else a packed copy;
+ *  - view: see ml_layout_view_rule; a new item size re-cuts the last axis,
+ *    whose stride becomes the new item size;
+ *  - broadcast: np.broadcast_to, zero strides on new axes and axes of size 1. */
+
+typedef struct {
+    int ndim;
+    int64_t shape[ML_MAX_NDIM];
+    int64_t strides[ML_MAX_NDIM];
+    int64_t offset;     /* data pointer minus the start of the memory viewed:
+                           the backing's first element, or the copy's start */
+    int itemsize;
+    bool c_contiguous, f_contiguous;
+    bool copy;          /* an op copied: the memmap no longer backs the view */
+} ml_view;
+
+typedef enum {
+    ML_VIEW_OK,
+    ML_VIEW_ZERO_DIM,        /* a 0-dim array has no last axis to re-cut */
+    ML_VIEW_NOT_CONTIGUOUS,  /* last axis: size > 1, array not empty, stride != item size */
+    ML_VIEW_NOT_DIVISOR,     /* a smaller item size must divide the old one */
+    ML_VIEW_NOT_MULTIPLE,    /* a larger one must divide the last axis's bytes */
+    ML_VIEW_OVERFLOW,        /* the last axis's bytes overflow int64 */
+} ml_view_rule;
+
+/* Element count of v (0 if any dim is 0). */
+int64_t ml_layout_size(const ml_view *v);
+
+/* The view np.memmap gives of the case's backing. */
+void ml_layout_backing(const ml_case *c, ml_view *v);
+
+/* Whether a.view(dtype of the given item size) is allowed on v (NumPy's
+ * array_descr_set): a changed item size re-cuts the last axis, which must be
+ * contiguous, or of size 1, or the array empty. */
+ml_view_rule ml_layout_view_rule(const ml_view *v, int itemsize);
+
+/* Applies op to v. The op must be valid for v (ml_case_validate's walk checks
+ * it before calling this); an invalid one leaves v undefined but in bounds. */
+void ml_layout_apply(ml_view *v, const ml_op *op);
+
+/* out[0] is the backing, out[i + 1] the view after ops[i], for i < nops.
+ * Returns false if ops[0..nops-1] are invalid (ml_case_validate says why). */
+bool ml_layout_case(const ml_case *c, int nops, ml_view out[ML_MAX_OPS + 1]);
 
 #endif

@@ -17,11 +17,12 @@ ml replay --max-bytes 64 corpus/seed/public-example-reshape-5x3-loky.json
 check max_bytes_option_should_reject_a_case_over_it test "$(last_rc)" = 2
 check max_bytes_error_should_name_the_field err_has "backing.shape: "
 
-# A case NumPy refuses to build is bad input as well (exit 2, names the op).
+# A view NumPy would refuse to build is bad input as well (exit 2, names the
+# op): the validator knows the strides of an F-ordered backing's last axis.
 printf '%s\n' '{"memlayout":1,"dtype":"<f8","backing":{"source":"raw","shape":[4,6],"order":"F","offset":0,"mode":"r"},"ops":[{"op":"view","dtype":"<f4"}],"transport":"reduce","seed":1}' >"$work/refused.json"
 ml replay "$work/refused.json"
 check refused_view_should_exit_2 test "$(last_rc)" = 2
-check refused_view_should_name_the_op out_has "ops\[0\].view"
+check refused_view_should_name_the_op err_has "ops\[0\].view: the last axis is not contiguous (stride 32, item size 8)"
 [ "$(last_rc)" = 2 ] || show_last
 
 # Usage errors.
