@@ -1,6 +1,7 @@
 /* memlayout environments from PyPI: see env.h for the cache layout. */
 #include "env.h"
 #include "fsutil.h"
+#include "proc.h"
 #include "py.h"
 
 #include <cJSON.h>
@@ -18,15 +19,12 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define PY_XY STR(PY_MAJOR_VERSION) "." STR(PY_MINOR_VERSION)
-
-extern char **environ;
 
 /* ---- names ------------------------------------------------------------------ */
 
@@ -257,83 +255,30 @@ static int run_pip(const char *tmp, const char *site, const char *reqs, const ch
     for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
         argv[a++] = w;
     argv[a] = NULL;
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(copy);
-        free(argv);
-        return -1;
-    }
-    if (pid == 0) {
-        setpgid(0, 0);
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        signal(SIGPIPE, SIG_DFL);
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (in < 0 || out < 0 || chdir(tmp) != 0)   /* cwd: no local folder taken for a package */
-            _exit(126);
-        /* pip's own temporary files: inside the install's folder (removed
-         * with it, whatever happens) and on the target's file system */
-        if (mkdir("pip-tmp", 0700) == 0) {
-            char t[4200];
-            snprintf(t, sizeof t, "%s/pip-tmp", tmp);
-            setenv("TMPDIR", t, 1);
-        }
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        /* the caller's PYTHON* variables and pip settings that move the
-         * install elsewhere must not reach pip; index and proxy settings may */
-        static const char *drop[] = {"PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER",
-                                     "PIP_REQUIRE_VIRTUALENV", "PIP_NO_BINARY", "PIP_ONLY_BINARY"};
-        for (size_t i = 0; i < sizeof drop / sizeof *drop; i++)
-            unsetenv(drop[i]);
-        for (;;) {
-            char **e = environ;
-            while (e && *e && strncmp(*e, "PYTHON", 6) != 0)
-                e++;
-            if (!e || !*e)
-                break;
-            char name[256];
-            size_t n = strcspn(*e, "=");
-            n = n < sizeof name ? n : sizeof name - 1;
-            memcpy(name, *e, n);
-            name[n] = 0;
-            unsetenv(name);
-        }
-        execv(argv[0], (char *const *)argv);
-        dprintf(2, "ERROR: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
+    /* pip's own temporary files: inside the install's folder (removed with
+     * it, whatever happens) and on the target's file system */
+    char pip_tmp[4200], tmpdir_var[4300];
+    snprintf(pip_tmp, sizeof pip_tmp, "%s/pip-tmp", tmp);
+    snprintf(tmpdir_var, sizeof tmpdir_var, "TMPDIR=%s", pip_tmp);
+    const char *set[] = {mkdir(pip_tmp, 0700) == 0 ? tmpdir_var : NULL, NULL};
+    /* the caller's PYTHON* variables and pip settings that move the install
+     * elsewhere must not reach pip; index and proxy settings may */
+    static const char *const unset[] = {"PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_USER",
+                                        "PIP_REQUIRE_VIRTUALENV", "PIP_NO_BINARY", "PIP_ONLY_BINARY",
+                                        "PYTHON*", NULL};
+    int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int st = ML_PROC_FAILED;
+    if (out >= 0) {
+        /* cwd: no local folder taken for a package */
+        ml_proc_opts o = {.cwd = tmp, .out_fd = out, .unset = unset, .set = set, .stop = &env_signal};
+        st = ml_proc_run(argv, &o, NULL, 0);
+        close(out);
     }
     free(copy);
     free(argv);
-    setpgid(pid, pid);   /* whoever runs first */
-    int st = 0;
-    bool killed = false;
-    double kill_at = 0;
-    for (;;) {
-        if (env_signal && !killed) {
-            kill(-pid, SIGTERM);
-            killed = true;
-            kill_at = ml_now() + 5;
-        }
-        pid_t r = waitpid(pid, &st, killed ? WNOHANG : 0);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        if (killed) {
-            if (ml_now() > kill_at)
-                kill(-pid, SIGKILL);
-            struct timespec ts = {0, 50 * 1000000};
-            nanosleep(&ts, NULL);
-        }
-    }
-    if (killed || env_signal)
+    if (st == ML_PROC_STOPPED || env_signal)
         return -2;
-    if (WIFEXITED(st))
-        return WEXITSTATUS(st);
-    return 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return st == ML_PROC_FAILED ? -1 : st;
 }
 
 /* pip's reason, from its log: the last "ERROR:" line (the first one can list
