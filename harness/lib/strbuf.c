@@ -27,13 +27,13 @@ void ml_strbuf_put(ml_strbuf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...)
+void ml_strbuf_vfmt(ml_strbuf *b, const char *fmt, va_list ap)
 {
     char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
+    va_list aq;
+    va_copy(aq, ap);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, aq);
+    va_end(aq);
     if (n < 0) {
         b->oom = true;
         return;
@@ -47,11 +47,17 @@ void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...)
         b->oom = true;
         return;
     }
-    va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     ml_strbuf_put(b, big, (size_t)n);
     free(big);
+}
+
+void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ml_strbuf_vfmt(b, fmt, ap);
+    va_end(ap);
 }
 
 void ml_strbuf_json(ml_strbuf *b, const char *s, size_t maxlen, bool ascii_only)

@@ -5,6 +5,7 @@
 #ifndef ML_STRBUF_H
 #define ML_STRBUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,6 +19,7 @@ typedef struct {
 void ml_strbuf_put(ml_strbuf *b, const char *s, size_t n);
 /* Appends printf-formatted text. */
 void ml_strbuf_fmt(ml_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ml_strbuf_vfmt(ml_strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Appends s (at most maxlen bytes) as a JSON string, quotes included: '"'
  * and '\\' escaped, control characters as \\u00XX, and with ascii_only

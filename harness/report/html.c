@@ -16,49 +16,26 @@ void ml_html_init(ml_html *h)
 
 void ml_html_free(ml_html *h)
 {
-    free(h->s);
+    free(h->b.p);
     memset(h, 0, sizeof *h);
 }
 
 char *ml_html_take(ml_html *h, size_t *len)
 {
-    if (h->oom) {
+    if (h->b.oom) {
         ml_html_free(h);
         return NULL;
     }
-    char *s = h->s ? h->s : strdup("");
+    char *s = h->b.p ? h->b.p : strdup("");
     if (len)
-        *len = h->len;
+        *len = h->b.len;
     memset(h, 0, sizeof *h);
     return s;
 }
 
-static bool grow(ml_html *h, size_t more)
-{
-    if (h->oom)
-        return false;
-    if (h->len + more + 1 <= h->cap)
-        return true;
-    size_t cap = h->cap ? h->cap : 4096;
-    while (cap < h->len + more + 1)
-        cap *= 2;
-    char *s = realloc(h->s, cap);
-    if (!s) {
-        h->oom = true;
-        return false;
-    }
-    h->s = s;
-    h->cap = cap;
-    return true;
-}
-
 static void put(ml_html *h, const char *s, size_t n)
 {
-    if (!grow(h, n))
-        return;
-    memcpy(h->s + h->len, s, n);
-    h->len += n;
-    h->s[h->len] = 0;
+    ml_strbuf_put(&h->b, s, n);
 }
 
 void ml_html_raw(ml_html *h, const char *s)
@@ -66,33 +43,12 @@ void ml_html_raw(ml_html *h, const char *s)
     put(h, s, strlen(s));
 }
 
-static char *vformat(const char *fmt, va_list ap, int *n)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    *n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (*n < 0)
-        return NULL;
-    char *s = malloc((size_t)*n + 1);
-    if (s)
-        vsnprintf(s, (size_t)*n + 1, fmt, ap);
-    return s;
-}
-
 void ml_html_fmt(ml_html *h, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n;
-    char *s = vformat(fmt, ap, &n);
+    ml_strbuf_vfmt(&h->b, fmt, ap);
     va_end(ap);
-    if (!s) {
-        h->oom = true;
-        return;
-    }
-    put(h, s, (size_t)n);
-    free(s);
 }
 
 void ml_html_textn(ml_html *h, const char *str, size_t n)
@@ -145,17 +101,16 @@ void ml_html_text(ml_html *h, const char *s)
 
 void ml_html_textf(ml_html *h, const char *fmt, ...)
 {
+    ml_strbuf t = {0};
     va_list ap;
     va_start(ap, fmt);
-    int n;
-    char *s = vformat(fmt, ap, &n);
+    ml_strbuf_vfmt(&t, fmt, ap);
     va_end(ap);
-    if (!s) {
-        h->oom = true;
-        return;
-    }
-    ml_html_textn(h, s, (size_t)n);
-    free(s);
+    if (t.oom)
+        h->b.oom = true;
+    else if (t.p)
+        ml_html_textn(h, t.p, t.len);
+    free(t.p);
 }
 
 char *ml_html_escape(const char *s)

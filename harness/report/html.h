@@ -13,13 +13,13 @@
 #ifndef ML_HTML_H
 #define ML_HTML_H
 
+#include "strbuf.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
 typedef struct {
-    char *s;
-    size_t len, cap;
-    bool oom;
+    ml_strbuf b;
 } ml_html;
 
 void ml_html_init(ml_html *h);

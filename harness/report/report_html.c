@@ -1130,7 +1130,7 @@ static void section_findings(ml_html *h, ml_report *r)
                     r->ngroups);
     int *order = malloc(sizeof(int) * (size_t)(r->ngroups ? r->ngroups : 1));
     if (!order) {
-        h->oom = true;
+        h->b.oom = true;
         return;
     }
     for (int i = 0; i < r->ngroups; i++)
@@ -1160,7 +1160,7 @@ static void section_findings(ml_html *h, ml_report *r)
         free(rank);
         free(other);
         free(order);
-        h->oom = true;
+        h->b.oom = true;
         return;
     }
     for (int i = 0; i < r->ngroups; i++)
