@@ -851,14 +851,3 @@ done:
     free(m.vals);
     return ok;
 }
-
-static bool session_judge(void *ctx, const ml_case *c, ml_outcome *out, char *err, size_t errlen)
-{
-    return ml_session_judge(ctx, c, out, err, errlen);
-}
-
-bool ml_minimize(ml_session *s, const ml_case *in, const ml_minimize_opts *o, ml_case *out,
-                 ml_minimize_stats *st, char *err, size_t errlen)
-{
-    return ml_minimize_with(session_judge, s, in, o, out, st, err, errlen);
-}

@@ -19,7 +19,6 @@
 #define ML_MINIMIZE_H
 
 #include "campaign.h"
-#include "session.h"
 #include "signature.h"
 
 #include <signal.h>
@@ -59,9 +58,8 @@ typedef struct {
 bool ml_minimize_with(ml_judge_fn judge, void *ctx, const ml_case *in, const ml_minimize_opts *o,
                       ml_case *out, ml_minimize_stats *st, char *err, size_t errlen);
 
-/* The same through a session (one supervised Python child). */
-bool ml_minimize(ml_session *s, const ml_case *in, const ml_minimize_opts *o, ml_case *out,
-                 ml_minimize_stats *st, char *err, size_t errlen);
+/* The same through a session (one supervised Python child): ml_minimize,
+ * session.h. The fuzz targets judge in process and link no supervisor. */
 
 /* Size of a case, for reports and tests: backing elements, dims of the
  * final view, op count. */

@@ -7,6 +7,7 @@
 #define ML_SESSION_H
 
 #include "campaign.h"
+#include "minimize.h"
 
 typedef struct ml_session ml_session;
 
@@ -22,5 +23,9 @@ bool ml_session_judge(ml_session *s, const ml_case *c, ml_outcome *out, char *er
 const char *ml_session_versions(const ml_session *s);
 
 void ml_session_close(ml_session *s);
+
+/* ml_minimize_with judged through the session s (one supervised Python child). */
+bool ml_minimize(ml_session *s, const ml_case *in, const ml_minimize_opts *o, ml_case *out,
+                 ml_minimize_stats *st, char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 #define ML_TRIAGE_H
 
 #include "minimize.h"
+#include "session.h"
 #include "signature.h"
 
 #include <stdbool.h>

@@ -26,6 +26,11 @@ for t in case_json case_parse; do
 done
 check build_sh_should_ship_the_runner test -f "$OUT/memlayout_python/memlayout_runner.py"
 check case_parse_should_not_need_python sh -c "! ldd '$OUT/case_parse' | grep -q libpython"
+# The targets judge in process: the supervisor of Python children (sup.c,
+# session.c) stays out of them.
+for t in case_json case_bytes; do
+    check "${t}_should_not_link_the_supervisor" sh -c "! nm '$OUT/$t' | grep -Eq ' T (ml_child_|ml_session_)'"
+done
 
 # No LSAN_OPTIONS: the targets carry fuzz/lsan.supp compiled in.
 mkdir -p "$work/seeds" "$work/corpus" "$work/art"
