@@ -578,6 +578,9 @@ static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
                 (long long)c->offset, (unsigned long long)c->seed, (long long)(n * d->scalar.size));
         else
             ml_strbuf_fmt(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.p);
+    } else if (npy && !n) {   /* no data: the header alone */
+        ml_strbuf_fmt(b, "%snp.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n", in, dt,
+            shape, c->order == 'F' ? "True" : "False");
     } else {
         if (expr.p)
             ml_strbuf_fmt(b, "%sdata = %s\n", in, expr.p);
@@ -640,8 +643,14 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
     bool pickles = copy && !pool;
     bool joblib = t == ML_T_REDUCE || t == ML_T_LOKY || t == ML_T_MULTIPROCESSING || t == ML_T_THREADING;
     bool guard = pool || (joblib && t != ML_T_THREADING);   /* worker processes import or fork this file */
-    bool write = share && c->mode != ML_MODE_R;
-    bool grows = write && c->mode != ML_MODE_C;   /* reopening r+ or w+ past the end grows the file */
+    int64_t fs[ML_MAX_NDIM];
+    int fnd = ml_case_shape_after(c, c->nops, fs);
+    bool empty = false;   /* the view sent has no element: nothing to write through it */
+    for (int i = 0; i < fnd; i++)
+        empty |= fs[i] == 0;
+    bool writable_map = share && c->mode != ML_MODE_R;
+    bool write = writable_map && !empty;
+    bool grows = writable_map && c->mode != ML_MODE_C;   /* reopening r+ or w+ past the end grows the file */
     const char *fkey = grows ? "file, mode, offset, size" : "file, mode, offset";
     bool back = false, may_copy = false;
     for (int i = 0; i < c->nops; i++) {
@@ -649,8 +658,6 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
         may_copy |= c->ops[i].kind == ML_OP_RESHAPE || c->ops[i].kind == ML_OP_RAVEL;
     }
     bool oob = share && back;   /* joblib starts a strided view at its lowest byte */
-    int64_t fs[ML_MAX_NDIM];
-    int fnd = ml_case_shape_after(c, c->nops, fs);
     bool small = false;   /* an axis of size 0 or 1: strides there say nothing */
     for (int i = 0; i < fnd; i++)
         small |= fs[i] <= 1;
