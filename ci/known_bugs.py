@@ -7,7 +7,8 @@ groups the failures into bugs (`memlayout triage`), takes each bug's
 smallest case, its short reproducer (`memlayout repro`) and its verdict in
 each release (`memlayout matrix --with-each`). Every number in the page
 comes from those runs; run it again (`make known-bugs`) after the corpus,
-the baseline or the releases change.
+the baseline or the releases change. Each reproducer is run with the
+current releases and must exit 1 (the bug is there), or no page is written.
 
 usage: ci/known_bugs.py --current REQS [--out FILE] [--release REQS]...
 env:   ML (the memlayout binary, default build/release/memlayout)
@@ -39,6 +40,15 @@ def memlayout(args, ok=(0,)):
 def read_jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def run_reproducer(script, site, tmp):
+    """The script's exit status with the current releases first on the path."""
+    path = os.path.join(tmp, "repro.py")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(script)
+    env = dict(os.environ, PYTHONPATH=site)
+    return subprocess.run([sys.executable, path], cwd=tmp, env=env, capture_output=True, timeout=300).returncode
 
 
 def release_name(env_key):
@@ -85,6 +95,7 @@ def main():
         memlayout(["matrix", "-q", "--with-each", *releases, cases_dir, "--json", matrix_json], ok=(0, 1))
         matrix = json.load(open(matrix_json, encoding="utf-8"))
 
+        site = memlayout(["env", "path", a.current]).strip()
         rows = {os.path.basename(c["case"]): c for c in matrix["cases"]}
         cases_of = {}
         severity_of = {line["case"]: line.get("severity") for line in lines}
@@ -121,6 +132,9 @@ def main():
             rng = range_sentence(matrix["environments"], row["verdicts"])
             out.append(f"| {n} | `{b['id']}` | {b['severity']} | {b['summary']} | {len(cases)} | {rng} |")
             repro = memlayout(["repro", "--no-run", os.path.join(cases_dir, smallest)])
+            rc = run_reproducer(repro, site, tmp)
+            if rc != 1:
+                sys.exit(f"known_bugs: the reproducer of {smallest} exits {rc} with {a.current}, not 1")
             table = ["| release | verdict |", "|---|---|"]
             table += [f"| {release_name(e['key'])} | {v} |" for e, v in zip(matrix["environments"], row["verdicts"])]
             details += [
@@ -133,7 +147,8 @@ def main():
                 "",
                 *table,
                 "",
-                f"Reproducer (`memlayout repro {os.path.join(cases_dir, smallest)}`):",
+                f"Reproducer (`memlayout repro {os.path.join(cases_dir, smallest)}`; with the current",
+                "releases first on `PYTHONPATH` it exits 1, checked when this page was made):",
                 "",
                 "```python",
                 repro.rstrip("\n"),
