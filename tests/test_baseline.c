@@ -100,13 +100,16 @@ static const ml_ci_meta meta = {.suite = "memlayout regress", .env = "joblib-1.2
 static void fill_rows(void)
 {
     rows[0] = (ml_ci_row){"corpus/regress/cases/a.json", "a.json", "loky", "fail:data,flags,strides",
-                          "fail:data,flags,strides", ML_EXPECT_XFAIL, "parent C; child F", 0.5, ML_SEV_CORRUPT, "5ac3df85"};
+                          "fail:data,flags,strides", ML_EXPECT_XFAIL, "parent C; child F", 0.5, ML_SEV_CORRUPT, "5ac3df85",
+                          NULL, NULL};
     rows[1] = (ml_ci_row){"corpus/regress/cases/b<&>.json", "b<&>.json", "reduce", "fail:data", "pass",
-                          ML_EXPECT_NEW, "a \"quoted\" <detail>\x01", 0.1, ML_SEV_CORRUPT, "0000abcd"};
+                          ML_EXPECT_NEW, "a \"quoted\" <detail>\x01", 0.1, ML_SEV_CORRUPT, "0000abcd",
+                          "first changed commit 0123abcd 2026-01-02 <break> (regression)",
+                          "{\"result\": \"regression\", \"first_changed\": {\"commit\": \"0123abcd\"}}"};
     rows[2] = (ml_ci_row){"corpus/regress/cases/c.json", "c.json", "reduce", "pass", "fail:data",
-                          ML_EXPECT_XPASS, NULL, 0.1, -1, NULL};
+                          ML_EXPECT_XPASS, NULL, 0.1, -1, NULL, NULL, NULL};
     rows[3] = (ml_ci_row){"./corpus/regress/cases/d.json", "d.json", "pickle5", "pass", "pass",
-                          ML_EXPECT_PASS, NULL, 0.1, -1, NULL};
+                          ML_EXPECT_PASS, NULL, 0.1, -1, NULL, NULL, NULL};
 }
 
 static int count(const char *s, const char *needle)
@@ -129,6 +132,8 @@ static void junit_should_have_one_testcase_per_case(void)
     CHECK(strstr(x, "b&lt;&amp;&gt;.json") != NULL);
     CHECK(strstr(x, "&quot;quoted&quot; &lt;detail&gt;\\x01") != NULL);   /* \x01 cannot be in XML */
     CHECK(strstr(x, "--update-baseline") != NULL);
+    CHECK(count(x, "range: ") == 1);   /* ci --repo: the new failure's commit range ends its text */
+    CHECK(strstr(x, "\nrange: first changed commit 0123abcd 2026-01-02 &lt;break&gt; (regression)</failure>") != NULL);
     free(x);
     ml_ci_meta allow = meta;
     allow.allow_fixed = true;
@@ -165,6 +170,10 @@ static void sarif_should_have_the_required_fields(void)
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "properties"), "severity")),
               "corrupt");
     CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "properties"), "bug")), "0000abcd");
+    cJSON *range = cJSON_GetObjectItem(cJSON_GetObjectItem(r1, "properties"), "range");
+    CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(range, "first_changed"), "commit")),
+              "0123abcd");
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(r0, "properties"), "range") == NULL);
     cJSON_Delete(j);
     free(s);
 }

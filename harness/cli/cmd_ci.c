@@ -5,6 +5,7 @@
 #include "ciout.h"
 #include "cli.h"
 #include "fsutil.h"
+#include "rev_bisect.h"
 #include "signature.h"
 #include "store.h"
 
@@ -43,13 +44,39 @@ static const char ci_help[] =
     "                       the job: corrupt, error, layout, representation\n"
     "                       (default all; the others are reported, SARIF level note)\n"
     "      --update-baseline  write this environment's verdicts into the baseline\n"
+    "\n"
+    "A commit range for each new failure (the bisection of memlayout bisect):\n"
+    "      --repo DIR       a git checkout of the package under test (joblib\n"
+    "                       unless --package): after the run, each NEW or\n"
+    "                       CHANGED case is bisected between --old and --new,\n"
+    "                       the package taken from each commit (git archive,\n"
+    "                       first on sys.path), the case in a fresh Python per\n"
+    "                       commit; xfail, XPASS and invalid cases are not\n"
+    "                       bisected, and the baseline key stays the one of\n"
+    "                       this run's environment. The range is printed under\n"
+    "                       the case (\"range: first changed commit SHA DATE\n"
+    "                       SUBJECT (regression)\", \"no change between OLD and\n"
+    "                       NEW\", or the range widened over skipped commits),\n"
+    "                       ends the case's JUnit text, is its SARIF result's\n"
+    "                       properties.range, and with --out the bisections\n"
+    "                       are written to DIR/ci-bisect.json\n"
+    "      --old REV        the reference commit (required with --repo)\n"
+    "      --new REV        a later commit, --old its ancestor (default HEAD)\n"
+    "      --package NAME   the import name of the package (default joblib)\n"
+    "      --subdir PATH    its folder in the repository (default NAME, else\n"
+    "                       src/NAME)\n"
+    "      --max-bisect N   bisect at most N cases, in corpus order (default 5);\n"
+    "                       the others are named as left out\n"
     ML_CLI_COMMON_HELP
     "\n"
     "exit status: 0 every verdict as expected (or the baseline was updated),\n"
     "1 new or changed failures, or XPASS without --allow-fixed, 2 bad arguments\n"
     "or cases (also a case NumPy refuses to build; an --out that is a link,\n"
-    "another user's or not a run directory), 3 broken environment (also an\n"
-    "--out in use by another memlayout, or a write error),\n"
+    "another user's or not a run directory; with --repo: not a git repository,\n"
+    "an unknown revision, --old not an ancestor of --new), 3 broken environment\n"
+    "(also an --out in use by another memlayout, a write error, git failing\n"
+    "during a bisection); a case without a verdict at --old or --new gets that\n"
+    "reason as its range and leaves the status as it is,\n"
     "130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
 
 /* DIR/results.jsonl, summary.json and findings/ as `run` writes them
@@ -88,7 +115,33 @@ static bool ci_write_out(ml_store *store, const ml_case_set *cs, char *const *ke
     return ok;
 }
 
-enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE, OPT_FAIL_ON, OPT_FORCE };
+enum { OPT_ALLOW_FIXED = 4000, OPT_BASELINE, OPT_ENV_NAME, OPT_JUNIT, OPT_SARIF, OPT_UPDATE, OPT_FAIL_ON, OPT_FORCE,
+       OPT_REPO, OPT_OLD, OPT_NEW, OPT_PACKAGE, OPT_SUBDIR, OPT_MAX_BISECT };
+
+/* One case's bisection: its range as one line, and as the object of the
+ * SARIF result and of ci-bisect.json (bisect.json's document without its
+ * steps, or the reason there is no range). */
+static void range_of(const ml_rb_range *rg, const ml_case *c, const char *path, char **line, char **json,
+                     cJSON *doc, ml_rb_status *st)
+{
+    ml_rb_out ro;
+    *st = ml_rb_case(rg, c, path, 0, NULL, false, &ro);
+    char buf[2048];
+    cJSON *j = ro.json;
+    if (j) {
+        ml_rb_line(j, buf, sizeof buf);
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "steps");
+    } else {
+        snprintf(buf, sizeof buf, "%s", *st == ML_RB_STOPPED ? "interrupted" : ro.err);
+        j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "result", *st == ML_RB_BROKEN || *st == ML_RB_STOPPED ? "error" : "no verdict");
+        cJSON_AddStringToObject(j, "reason", buf);
+    }
+    *line = strdup(buf);
+    *json = cJSON_PrintUnformatted(j);
+    cJSON_AddItemToObject(doc, "bisect", j);
+}
+
 
 /* "corrupt,error" -> 1u << ml_severity each; exits with a one-line error on a bad name. */
 static uint32_t parse_fail_on(const char *list)
@@ -120,9 +173,16 @@ int ml_cmd_ci(int argc, char **argv)
         {"junit", required_argument, 0, OPT_JUNIT}, {"sarif", required_argument, 0, OPT_SARIF},
         {"baseline", required_argument, 0, OPT_BASELINE}, {"env-name", required_argument, 0, OPT_ENV_NAME},
         {"allow-fixed", no_argument, 0, OPT_ALLOW_FIXED}, {"update-baseline", no_argument, 0, OPT_UPDATE},
-        {"out", required_argument, 0, 'o'}, {"force", no_argument, 0, OPT_FORCE}, ML_CLI_COMMON_LONGOPTS,
+        {"out", required_argument, 0, 'o'}, {"force", no_argument, 0, OPT_FORCE},
+        {"repo", required_argument, 0, OPT_REPO}, {"old", required_argument, 0, OPT_OLD},
+        {"new", required_argument, 0, OPT_NEW}, {"package", required_argument, 0, OPT_PACKAGE},
+        {"subdir", required_argument, 0, OPT_SUBDIR}, {"max-bisect", required_argument, 0, OPT_MAX_BISECT},
+        ML_CLI_COMMON_LONGOPTS,
         {0, 0, 0, 0}};
     ml_store_opts so = {.keep = 0};
+    ml_rb_range rg = {.co = &co, .package = "joblib", .new_rev = "HEAD"};
+    const char *range_opt = NULL;   /* a range option given, for "needs --repo" */
+    int max_bisect = 5;
     int opt;
     while ((opt = getopt_long(argc, argv, "o:j:qh", lo, NULL)) != -1) {
         if (ml_cli_common_option("ci", opt, &co))
@@ -137,6 +197,15 @@ int ml_cmd_ci(int argc, char **argv)
         case OPT_UPDATE: update = true; break;
         case 'o': out = optarg; break;
         case OPT_FORCE: so.force = true; break;
+        case OPT_REPO: rg.repo = optarg; break;
+        case OPT_OLD: rg.old_rev = optarg; range_opt = "--old"; break;
+        case OPT_NEW: rg.new_rev = optarg; range_opt = "--new"; break;
+        case OPT_PACKAGE: rg.package = optarg; range_opt = "--package"; break;
+        case OPT_SUBDIR: rg.subdir = optarg; range_opt = "--subdir"; break;
+        case OPT_MAX_BISECT:
+            max_bisect = (int)ml_cli_int("ci", "--max-bisect", optarg, 0, 100000);
+            range_opt = "--max-bisect";
+            break;
         case 'h': fputs(ci_help, stdout); return ML_EXIT_OK;
         default: fputs(ci_help, stderr); return ML_EXIT_USAGE;
         }
@@ -147,9 +216,18 @@ int ml_cmd_ci(int argc, char **argv)
     struct stat sb;
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
         ml_cli_usage("ci", "\"%s\" is not a directory", dir);
+    if (range_opt && !rg.repo)
+        ml_cli_usage("ci", "%s: needs --repo", range_opt);
+    if (rg.repo) {
+        int rrc = ml_rb_open("ci", &rg);
+        if (rrc)
+            return rrc;
+    }
     int env_rc = ml_cli_common_env("ci", &co);
-    if (env_rc)
+    if (env_rc) {
+        ml_rb_close(&rg);
         return env_rc;
+    }
     char cdir[4096], bdef[4096], err[1024];
     snprintf(cdir, sizeof cdir, "%s/cases", dir);
     bool cases_in_dir = !(stat(cdir, &sb) == 0 && S_ISDIR(sb.st_mode));   /* DIR holds the cases */
@@ -170,6 +248,7 @@ int ml_cmd_ci(int argc, char **argv)
     ml_baseline *base = ml_baseline_load(bpath, &existed, err, sizeof err);
     if (!base) {
         fprintf(stderr, "memlayout ci: --baseline: %s\n", err);
+        ml_rb_close(&rg);
         return ML_EXIT_USAGE;
     }
     ml_case_set cs;
@@ -177,6 +256,7 @@ int ml_cmd_ci(int argc, char **argv)
     if (!ml_case_set_load("ci", &cs, 1, cpaths, bpath, &co.lim)) {
         ml_case_set_free(&cs);
         ml_baseline_free(base);
+        ml_rb_close(&rg);
         return ML_EXIT_USAGE;
     }
     /* --out locked before the cases run: a second job on it is refused at once */
@@ -188,6 +268,7 @@ int ml_cmd_ci(int argc, char **argv)
             fprintf(stderr, "memlayout ci: --out: %s\n", err);
             ml_case_set_free(&cs);
             ml_baseline_free(base);
+            ml_rb_close(&rg);
             return sst == ML_STORE_REFUSED ? ML_EXIT_USAGE : ML_EXIT_ENV;
         }
     }
@@ -198,6 +279,7 @@ int ml_cmd_ci(int argc, char **argv)
         ml_store_close(store);
         ml_case_set_free(&cs);
         ml_baseline_free(base);
+        ml_rb_close(&rg);
         return ML_EXIT_ENV;
     }
     char env[256], vline[256];
@@ -245,6 +327,57 @@ int ml_cmd_ci(int argc, char **argv)
     for (int i = 0; i < cs.n; i++)
         ran += rows[i].path != NULL;
 
+    /* --repo: the commit range of each new or changed failure */
+    char **rline = calloc((size_t)cs.n, sizeof *rline), **rjson = calloc((size_t)cs.n, sizeof *rjson);
+    cJSON *bdoc = NULL;
+    int nbisect = 0, left_out = 0, bisect_rc = 0;
+    if (rg.repo && cst != ML_CAMP_STOPPED) {
+        bdoc = cJSON_CreateObject();
+        cJSON_AddStringToObject(bdoc, "memlayout", ML_VERSION);
+        char *rp = realpath(rg.repo, NULL);
+        cJSON_AddStringToObject(bdoc, "repo", rp ? rp : rg.repo);
+        free(rp);
+        cJSON_AddStringToObject(bdoc, "package", rg.package);
+        cJSON_AddStringToObject(bdoc, "old", rg.old_sha);
+        cJSON_AddStringToObject(bdoc, "new", rg.new_sha);
+        cJSON_AddStringToObject(bdoc, "env", env);
+        cJSON_AddNumberToObject(bdoc, "max_bisect", max_bisect);
+        cJSON *jcases = cJSON_AddArrayToObject(bdoc, "cases"), *jleft = cJSON_AddArrayToObject(bdoc, "left_out");
+        for (int i = 0; i < cs.n && !bisect_rc; i++) {
+            if (!rows[i].path || (st[i] != ML_EXPECT_NEW && st[i] != ML_EXPECT_CHANGED))
+                continue;
+            if (nbisect == max_bisect) {
+                cJSON_AddItemToArray(jleft, cJSON_CreateString(keys[i]));
+                left_out++;
+                continue;
+            }
+            nbisect++;
+            if (!co.quiet) {
+                char shown[1024];
+                printf("ci: bisecting %s over %d commit%s of %s (%.12s..%.12s)\n",
+                       ml_printable(keys[i], shown, sizeof shown), rg.n, rg.n == 1 ? "" : "s", rg.package,
+                       rg.old_sha, rg.new_sha);
+                fflush(stdout);
+            }
+            cJSON *jc = cJSON_CreateObject();
+            cJSON_AddStringToObject(jc, "case", keys[i]);
+            cJSON_AddStringToObject(jc, "status", ml_expect_name(st[i]));
+            cJSON_AddStringToObject(jc, "verdict", rows[i].verdict);
+            ml_rb_status bst;
+            range_of(&rg, &cs.cases[i], cs.paths[i], &rline[i], &rjson[i], jc, &bst);
+            cJSON_AddStringToObject(jc, "range", rline[i] ? rline[i] : "");
+            cJSON_AddItemToArray(jcases, jc);
+            rows[i].range = rline[i];
+            rows[i].range_json = rjson[i];
+            if (bst == ML_RB_STOPPED)
+                bisect_rc = ml_cli_interrupted_exit();
+            else if (bst == ML_RB_BROKEN) {
+                fprintf(stderr, "memlayout ci: --repo: %s\n", rline[i] ? rline[i] : "broken");
+                bisect_rc = ML_EXIT_ENV;
+            }
+        }
+    }
+
     printf("ci: %s (%s), %d cases, baseline %s%s\n", env, vline, cs.n, bpath,
            !existed ? " (missing: every failure is new)"
            : ml_baseline_has_env(base, env) ? "" : " (no entry for this environment: every failure is new)");
@@ -263,10 +396,18 @@ int ml_cmd_ci(int argc, char **argv)
         if (st[i] == ML_EXPECT_NEW || st[i] == ML_EXPECT_CHANGED || st[i] == ML_EXPECT_INVALID)
             if (cs.detail[i])
                 printf("           %s\n", cs.detail[i]);
+        if (rline[i])
+            printf("           range: %s\n", rline[i]);
     }
     printf("ci: %d pass, %d xfail, %d new failure%s, %d changed, %d XPASS%s, %d invalid\n",
            cnt[ML_EXPECT_PASS], cnt[ML_EXPECT_XFAIL], cnt[ML_EXPECT_NEW], cnt[ML_EXPECT_NEW] == 1 ? "" : "s",
            cnt[ML_EXPECT_CHANGED], cnt[ML_EXPECT_XPASS], allow_fixed ? " (allowed)" : "", cnt[ML_EXPECT_INVALID]);
+    if (bdoc)
+        printf("ci: %d case%s bisected in %s (%.12s..%.12s)%s", nbisect, nbisect == 1 ? "" : "s", rg.repo,
+               rg.old_sha, rg.new_sha, left_out ? "" : "\n");
+    if (left_out)
+        printf(", %d more new or changed failure%s left out (--max-bisect %d)\n", left_out,
+               left_out == 1 ? "" : "s", max_bisect);
 
     int rc = ML_EXIT_OK;
     if (junit && !ml_cli_write_text("ci", "--junit", junit, ml_ci_junit(rows, cs.n, &meta)))
@@ -277,11 +418,20 @@ int ml_cmd_ci(int argc, char **argv)
         if (!ml_store_begin(store, argc, argv)) {
             fprintf(stderr, "memlayout ci: --out: %s\n", ml_store_error(store));
             rc = ML_EXIT_ENV;
-        } else if (!ci_write_out(store, &cs, keys, expected, st, env, versions, argc, argv)) {
-            rc = ML_EXIT_ENV;
+        } else {
+            char *btext = bdoc ? cJSON_Print(bdoc) : NULL;
+            if (bdoc && (!btext || !ml_store_write_ci_bisect(store, btext, err, sizeof err))) {
+                fprintf(stderr, "memlayout ci: --out: %s\n", btext ? err : "out of memory");
+                rc = ML_EXIT_ENV;
+            }
+            free(btext);
+            if (!ci_write_out(store, &cs, keys, expected, st, env, versions, argc, argv))
+                rc = ML_EXIT_ENV;
         }
     }
-    if (cst == ML_CAMP_STOPPED) {
+    if (bisect_rc == ML_EXIT_ENV)
+        rc = ML_EXIT_ENV;   /* git or the disk broke during a bisection */
+    if (cst == ML_CAMP_STOPPED || (bisect_rc && bisect_rc != ML_EXIT_ENV)) {
         rc = ml_cli_interrupted_exit();
     } else if (update) {
         ml_baseline_drop_env(base, env);
@@ -327,6 +477,14 @@ int ml_cmd_ci(int argc, char **argv)
         free(keys[i]);
         free(expected[i]);
     }
+    for (int i = 0; i < cs.n; i++) {
+        free(rline[i]);
+        free(rjson[i]);
+    }
+    free(rline);
+    free(rjson);
+    cJSON_Delete(bdoc);
+    ml_rb_close(&rg);
     free(keys);
     free(expected);
     free(st);

@@ -192,6 +192,10 @@ char *ml_ci_junit(const ml_ci_row *rows, int n, const ml_ci_meta *m)
             fputc('\n', f);
             xml(f, r->detail);
         }
+        if (r->range) {
+            fputs("\nrange: ", f);
+            xml(f, r->range);
+        }
         fprintf(f, "</%s>\n    </testcase>\n", tag);
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
@@ -284,6 +288,9 @@ char *ml_ci_sarif(const ml_ci_row *rows, int n, const ml_ci_meta *m)
             cJSON_AddStringToObject(rp, "detail", d ? d : "");
             free(d);
         }
+        cJSON *range = row->range_json ? cJSON_Parse(row->range_json) : NULL;
+        if (range)
+            cJSON_AddItemToObject(rp, "range", range);
         cJSON_AddItemToArray(results, res);
     }
     char *s = cJSON_Print(root);

@@ -6,6 +6,8 @@
  * unexpected pass (XPASS, unless allowed) are <failure>, an invalid case is
  * <error>. SARIF: one run, tool.driver "memlayout" with a rule per status,
  * one result per row that is not a plain pass, located at the case file.
+ * A row's commit range (`ci --repo`) ends its JUnit text ("range: ...")
+ * and is its SARIF result's properties.range.
  *
  * Every string from a case, a path or an environment is escaped. Returned
  * strings are malloc'd; the caller frees them (NULL on OOM). */
@@ -28,6 +30,8 @@ typedef struct {
     double seconds;
     int severity;             /* ml_severity of its most severe defect; -1 for a pass */
     const char *bug;          /* that defect's bug id (ml_sig_id), or NULL */
+    const char *range;        /* `ci --repo`: the commit range of the failure, one line, or NULL */
+    const char *range_json;   /* ... and as a JSON object (SARIF properties.range), or NULL */
 } ml_ci_row;
 
 typedef struct {

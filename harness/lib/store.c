@@ -1090,15 +1090,25 @@ bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, 
     return true;
 }
 
+static bool put_file(ml_store *s, const char *name, const char *json, char *err, size_t errlen)
+{
+    char shown[4200];
+    snprintf(shown, sizeof shown, "%s/%s", s->dir, name);
+    return ml_write_atomic_at(s->dfd, name, shown, json, strlen(json), err, errlen);
+}
+
 bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen)
 {
     ml_store_status st;
     ml_store *s = ml_store_open_out(dir, &st, err, errlen);
     if (!s)
         return false;
-    char shown[4200];
-    snprintf(shown, sizeof shown, "%s/%s", dir, ML_STORE_BISECT);
-    bool ok = ml_write_atomic_at(s->dfd, ML_STORE_BISECT, shown, json, strlen(json), err, errlen);
+    bool ok = put_file(s, ML_STORE_BISECT, json, err, errlen);
     ml_store_close(s);
     return ok;
+}
+
+bool ml_store_write_ci_bisect(ml_store *s, const char *json, char *err, size_t errlen)
+{
+    return put_file(s, ML_STORE_CI_BISECT, json, err, errlen);
 }

@@ -13,6 +13,8 @@
  *   python.log        the Python children's stdout and stderr
  *   bisect.json       `memlayout bisect --bug`: the commit range where one
  *                     of the run's bugs appeared or went away
+ *   ci-bisect.json    `memlayout ci --repo`: the commit range of each new
+ *                     or changed failure
  *   .memlayout.lock   flock'd while a run writes here; marks the directory
  *                     as a memlayout run directory
  *
@@ -298,5 +300,11 @@ bool ml_store_bug_case(const char *dir, const char *id, char *path, size_t len, 
  * ml_store_open_out (created; refused as it refuses; busy while another
  * memlayout writes there). */
 bool ml_store_write_bisect(const char *dir, const char *json, char *err, size_t errlen);
+
+#define ML_STORE_CI_BISECT "ci-bisect.json"
+
+/* Writes json as ci-bisect.json into s, after ml_store_begin; false with
+ * err one line. */
+bool ml_store_write_ci_bisect(ml_store *s, const char *json, char *err, size_t errlen);
 
 #endif

@@ -6,7 +6,8 @@
 # reintroducing one, reports skipped commits and widens the range over them,
 # leaves the checkout untouched, refuses bad input with one line and exit 2,
 # bisects one bug of a triaged run by its signature, and an interrupt leaves
-# no temp dir. `matrix --revs` runs the case at a few revisions.
+# no temp dir. `matrix --revs` runs the case at a few revisions. `ci --repo`
+# attaches the range to a new failure.
 . tests/e2e/lib.sh
 pe=corpus/regress/cases/public-example-reshape-5x3-reduce.json
 repo="$work/joblib-repo"
@@ -134,6 +135,70 @@ check matrix_revs_should_show_the_fix out_has "fail:data,flags,strides  *pass  *
 ml matrix --repo "$repo" --revs "$c1,nope" "$pe"
 check matrix_bad_rev_should_exit_2 test "$(last_rc)" = 2
 check matrix_bad_rev_should_name_revs err_has "^memlayout matrix: --revs: "
+
+# ci --repo: a new failure gets the commit range that brought it. A corpus
+# with no baseline: the public example fails with the installed joblib, so
+# it is new; bisected from the middle (fixed) to main, the range names the
+# commit that brought the bug back. Two copies and --max-bisect 1: the
+# second is named as left out.
+mkdir -p "$work/cirepo"
+cp "$pe" "$work/cirepo/a-public-example.json"
+cp "$pe" "$work/cirepo/b-public-example.json"
+ml ci "$work/cirepo" --repo "$repo" --old "$mid" --max-bisect 1 --junit "$work/cirepo.xml" \
+    --sarif "$work/cirepo.sarif" -o "$work/cirepo-out"
+check ci_repo_should_exit_1_on_the_new_failures test "$(last_rc)" = 1
+check ci_repo_should_say_what_it_bisects out_has "^ci: bisecting a-public-example.json over 5 commits of joblib"
+check ci_repo_should_print_the_range_under_the_case out_has "^  *range: first changed commit $back [0-9-]* memmap reducer: order from the backing again (regression)$"
+check ci_repo_should_bisect_one_case test "$(grep -c "range: " "$work/last.out")" = 1
+check ci_repo_should_count_the_left_out out_has "^ci: 1 case bisected in .*, 1 more new or changed failure left out (--max-bisect 1)$"
+[ "$(last_rc)" = 1 ] || show_last
+cp "$work/last.out" "$work/cirepo-repo.out"
+"$PY" - "$work/cirepo.xml" "$back" <<'EOF2'
+import sys
+import xml.etree.ElementTree as ET
+cases = {c.get("name"): c for c in ET.parse(sys.argv[1]).getroot().iter("testcase")}
+a, b = cases["a-public-example.json"].find("failure"), cases["b-public-example.json"].find("failure")
+last = a.text.split("\n")[-1] if a is not None and a.text else ""
+ok = (last.startswith("range: first changed commit " + sys.argv[2]) and last.endswith("(regression)")
+      and b is not None and "range: " not in b.text)
+sys.exit(0 if ok else 1)
+EOF2
+check ci_repo_junit_should_end_the_failure_with_the_range test $? = 0
+check ci_repo_sarif_should_carry_the_range test "$(jget "$work/cirepo.sarif" '[r["properties"].get("range", {}).get("first_changed", {}).get("commit") for r in d["runs"][0]["results"]]')" = "['$back', None]"
+cb="$work/cirepo-out/ci-bisect.json"
+check ci_repo_json_should_name_the_commit test "$(jget "$cb" 'd["cases"][0]["bisect"]["first_changed"]["commit"]')" = "$back"
+check ci_repo_json_should_say_regression test "$(jget "$cb" 'd["cases"][0]["bisect"]["result"]')" = regression
+check ci_repo_json_should_list_the_left_out test "$(jget "$cb" 'd["left_out"]')" = "['b-public-example.json']"
+check repo_should_be_untouched_after_ci untouched
+# no change over the range (the case passes from the fix to the middle):
+# said so, the job's verdict as without --repo
+ml ci "$work/cirepo" --repo "$repo" --old "$fix" --new "$mid" --max-bisect 1 -q
+check ci_repo_no_change_should_exit_1 test "$(last_rc)" = 1
+check ci_repo_no_change_should_say_so out_has "range: no change between ${fix%????????????????????????????} and ${mid%????????????????????????????} (pass at both)$"
+# without --repo: no range, no ci-bisect.json, the same lines otherwise
+ml ci "$work/cirepo" -o "$work/cirepo-plain"
+check ci_without_repo_should_exit_1 test "$(last_rc)" = 1
+check ci_without_repo_should_print_no_range test "$(grep -c "range: \|bisect" "$work/last.out")" = 0
+check ci_without_repo_should_write_no_ci_bisect test ! -e "$work/cirepo-plain/ci-bisect.json"
+grep -v "range: \\|^ci: bisect\\|^ci: 1 case bisected" "$work/cirepo-repo.out" >"$work/cirepo-stripped.out"
+check ci_without_repo_should_print_the_same_lines cmp -s "$work/cirepo-stripped.out" "$work/last.out"
+# bad input: one line naming the field, exit 2, before any case runs
+cibad() {   # cibad NAME FIELD ARGS...
+    name=$1; field=$2; shift 2
+    ml ci "$work/cirepo" "$@"
+    check "ci_${name}_should_exit_2" test "$(last_rc)" = 2
+    check "ci_${name}_should_print_one_line" test "$(wc -l <"$work/last.err")" = 1
+    check "ci_${name}_should_name_$field" err_has "^memlayout ci: --$field: "
+    check "ci_${name}_should_run_no_case" test ! -s "$work/last.out"
+}
+cibad not_a_repo repo --repo "$work/plain" --old HEAD
+cibad unknown_old old --repo "$repo" --old no-such-rev
+cibad unknown_new new --repo "$repo" --old "$c1" --new 0123456789abcdef
+cibad old_not_ancestor old --repo "$repo" --old main --new "$c1"
+cibad missing_old old --repo "$repo"
+cibad old_without_repo old --old "$c1"
+cibad bad_max_bisect max-bisect --repo "$repo" --old "$c1" --max-bisect -1
+check repo_should_be_untouched_after_ci_bad_input untouched
 
 # an interrupt during a bisect: 143, no temp dir left
 "$ML" bisect --repo "$repo" --old "$c1" --new "$mid" --out "$work/b5" "$pe" >"$work/int.out" 2>&1 &
