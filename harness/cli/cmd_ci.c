@@ -75,9 +75,10 @@ static const char ci_help[] =
     "another user's or not a run directory; with --repo: not a git repository,\n"
     "an unknown revision, --old not an ancestor of --new), 3 broken environment\n"
     "(also an --out in use by another memlayout, a write error, git failing\n"
-    "during a bisection); a case without a verdict at --old or --new gets that\n"
-    "reason as its range and leaves the status as it is,\n"
-    "130 interrupted (143 SIGTERM, 129 SIGHUP)\n";
+    "during a bisection), 130 interrupted (143 SIGTERM, 129 SIGHUP; during a\n"
+    "bisection too, its temp trees removed). A case with no verdict at --old\n"
+    "or --new (the package does not import there) gets that reason as its\n"
+    "range; the exit status stays the job's.\n";
 
 /* DIR/results.jsonl, summary.json and findings/ as `run` writes them
  * (store.h), each line carrying the case, its expectation and the

@@ -199,6 +199,16 @@ cibad missing_old old --repo "$repo"
 cibad old_without_repo old --old "$c1"
 cibad bad_max_bisect max-bisect --repo "$repo" --old "$c1" --max-bisect -1
 check repo_should_be_untouched_after_ci_bad_input untouched
+# an interrupt during ci's bisection: 143, no temp dir or process left
+"$ML" ci "$work/cirepo" --repo "$repo" --old "$c1" --new "$mid" >"$work/ci-int.out" 2>&1 &
+pid=$!
+wait_for 60 grep -q "^ci: bisecting" "$work/ci-int.out"
+kill -TERM $pid
+wait $pid
+check interrupted_ci_bisect_should_exit_143 test $? -eq 143
+check interrupted_ci_bisect_should_leave_no_temp_dir no_temp_dirs
+check interrupted_ci_bisect_should_leave_no_process no_leftover_procs
+check repo_should_be_untouched_after_an_interrupted_ci untouched
 
 # an interrupt during a bisect: 143, no temp dir left
 "$ML" bisect --repo "$repo" --old "$c1" --new "$mid" --out "$work/b5" "$pe" >"$work/int.out" 2>&1 &
