@@ -199,26 +199,22 @@ cibad missing_old old --repo "$repo"
 cibad old_without_repo old --old "$c1"
 cibad bad_max_bisect max-bisect --repo "$repo" --old "$c1" --max-bisect -1
 check repo_should_be_untouched_after_ci_bad_input untouched
-# an interrupt during ci's bisection: 143, no temp dir or process left
-"$ML" ci "$work/cirepo" --repo "$repo" --old "$c1" --new "$mid" >"$work/ci-int.out" 2>&1 &
-pid=$!
-wait_for 60 grep -q "^ci: bisecting" "$work/ci-int.out"
-kill -TERM $pid
-wait $pid
-check interrupted_ci_bisect_should_exit_143 test $? -eq 143
-check interrupted_ci_bisect_should_leave_no_temp_dir no_temp_dirs
-check interrupted_ci_bisect_should_leave_no_process no_leftover_procs
-check repo_should_be_untouched_after_an_interrupted_ci untouched
-
-# an interrupt during a bisect: 143, no temp dir left
-"$ML" bisect --repo "$repo" --old "$c1" --new "$mid" --out "$work/b5" "$pe" >"$work/int.out" 2>&1 &
-pid=$!
-wait_for 30 grep -q "^step 1" "$work/int.out"
-kill -TERM $pid
-wait $pid
-check interrupted_bisect_should_exit_143 test $? -eq 143
-check interrupted_bisect_should_leave_no_temp_dir no_temp_dirs
-check interrupted_bisect_should_leave_no_process no_leftover_procs
-check repo_should_be_untouched_at_the_end untouched
+# an interrupt during a bisection, of bisect or of ci --repo: 143, no temp
+# dir or process left, the checkout untouched
+interrupt() {   # interrupt NAME LINE ARGS...: SIGTERM once the output has LINE
+    name=$1; line=$2; shift 2
+    : >"$work/int.out"
+    "$ML" "$@" >"$work/int.out" 2>&1 &
+    pid=$!
+    wait_for 60 grep -q "$line" "$work/int.out"
+    kill -TERM $pid
+    wait $pid
+    check "interrupted_${name}_should_exit_143" test $? -eq 143
+    check "interrupted_${name}_should_leave_no_temp_dir" no_temp_dirs
+    check "interrupted_${name}_should_leave_no_process" no_leftover_procs
+    check "repo_should_be_untouched_after_an_interrupted_$name" untouched
+}
+interrupt ci_bisect "^ci: bisecting" ci "$work/cirepo" --repo "$repo" --old "$c1" --new "$mid"
+interrupt bisect "^step 1" bisect --repo "$repo" --old "$c1" --new "$mid" --out "$work/b5" "$pe"
 
 finish e2e-bisect
