@@ -34,6 +34,12 @@ L=${BENCH_LOKY:-5000}
 t0=$(now); "$ML" run --seed 43 --cases "$L" -T loky --batch 1000 -q --no-minimize --report none --out "$work/r2" >/dev/null || true; t1=$(now)
 echo "loky, 2 workers:     $(rate "$L" "$(secs "$t0" "$t1")") cases/s over $L cases incl. start-up (target >= 500)"
 
+# 2b. dask: joblib's dask backend on a 2-process LocalCluster, 20 s of cases
+# counted from process start (the cluster's start included).
+t0=$(now); "$ML" run --seed 47 --time 20 -T dask --batch 1000 -q --no-minimize --report none --out "$work/r2d" >/dev/null || true; t1=$(now)
+D=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["cases"])' "$work/r2d/summary.json")
+echo "dask, 2 workers:     $(rate "$D" "$(secs "$t0" "$t1")") cases/s, $D cases in a 20 s run incl. cluster start (target >= 500)"
+
 # 3. process start to first case.
 best=9
 for i in 1 2 3; do

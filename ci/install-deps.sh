@@ -12,8 +12,9 @@ set -eu
 # under test, cJSON for the case format, pip for the environments --with
 # installs from PyPI (wheels only).
 BUILD_PKGS="build-essential pkg-config python3-dev python3-numpy python3-joblib python3-pip libcjson-dev"
-# The runner's tests (tests/python), and the process tools the e2e tests use.
-TEST_PKGS="python3-pytest procps"
+# The runner's tests (tests/python), the process tools the e2e tests use,
+# and dask.distributed for the dask transport (-T dask).
+TEST_PKGS="python3-pytest procps python3-distributed"
 # The fuzzers: clang with libFuzzer's runtime, llvm-symbolizer (llvm-14) for
 # the crash frames, AFL++, zip for the OSS-Fuzz seed corpora
 # (fuzz/build.sh, tests/e2e/fuzz.sh), and dpkg-dev to unpack cJSON's source

@@ -483,7 +483,7 @@ static void validate_should_give_parse_messages_for_c_built_cases(void)
     c.dtype.scalar.byteorder = '<';
     c.transport = ML_T_COUNT;
     CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
-    CHECK_STR(err, "transport: unknown transport 12");
+    CHECK_STR(err, "transport: unknown transport 13");
     c.transport = ML_T_LOKY;
     c.seed = ML_MAX_SEED + 1;
     CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
@@ -533,7 +533,7 @@ static void names_and_classes_should_match_the_docs(void)
 {
     static const char *const names[ML_T_COUNT] = {
         "reduce", "reference", "loky", "multiprocessing", "threading", "pickle2", "pickle3",
-        "pickle4", "pickle5", "pickle5-oob", "pool-spawn", "pool-forkserver",
+        "pickle4", "pickle5", "pickle5-oob", "pool-spawn", "pool-forkserver", "dask",
     };
     for (int t = 0; t < ML_T_COUNT; t++) {
         ml_transport back;
@@ -557,6 +557,9 @@ static void names_and_classes_should_match_the_docs(void)
     CHECK(ml_transport_in_process(ML_T_PICKLE5_OOB));
     CHECK(!ml_transport_in_process(ML_T_LOKY) && !ml_transport_in_process(ML_T_MULTIPROCESSING));
     CHECK(!ml_transport_in_process(ML_T_POOL_SPAWN) && !ml_transport_in_process(ML_T_POOL_FORKSERVER));
+    CHECK(ml_transport_class(ML_T_DASK) == ML_CLASS_COPY && !ml_transport_in_process(ML_T_DASK));
+    CHECK(ml_transport_stand_in(ML_T_DASK) == ML_T_PICKLE5_OOB);
+    CHECK(ml_transport_start_s(ML_T_DASK) > 25.0 && ml_transport_start_s(ML_T_LOKY) == 0.0);
     CHECK_STR(ml_mode_name(ML_MODE_RPLUS), "r+");
     CHECK_STR(ml_mode_name(ML_MODE_WPLUS), "w+");
     CHECK_STR(ml_op_name(ML_OP_BROADCAST), "broadcast");

@@ -114,6 +114,12 @@ static void pickle_and_joblib_should_be_different_kinds(void)
     CHECK(!ml_sig_same_class(&a, &b));
     char ia[9], ib[9];
     CHECK(strcmp(ml_sig_id(&a, false, ia), ml_sig_id(&b, false, ib)) != 0);
+    /* dask copies with its own serializer: a kind of its own */
+    ml_sig d;
+    v = observe(&c, ML_T_DASK, true);
+    ml_sig_from(&c, &r, &v, &d);
+    CHECK_STR(d.kind, "copy/dask");
+    CHECK(!ml_sig_same_class(&b, &d));
 }
 
 static void unchanged_flags_should_not_split_a_bug(void)

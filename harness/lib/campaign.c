@@ -248,7 +248,11 @@ ml_camp_status ml_campaign_run(ml_campaign *cp, char *err, size_t errlen)
             slot *s = &slots[j];
             if (!s->nfly)
                 continue;
-            double budget = timeout * (1.0 + s->nfly / 64.0);
+            double budget = timeout * (1.0 + s->nfly / 64.0), start = 0;
+            for (int i = 0; i < s->nfly; i++)   /* a transport starting its workers */
+                if (ml_transport_start_s(s->fly[i]->c.transport) > start)
+                    start = ml_transport_start_s(s->fly[i]->c.transport);
+            budget += start;
             double left = s->last + budget - now;
             if (left <= 0) {
                 lose_child(cp, s, "timeout", &solo_head, &solo_tail);

@@ -105,7 +105,7 @@ static const char *shape_str(char out[SHAPE_STR_LEN], int ndim, const int64_t *s
 static const char *const transport_names[ML_T_COUNT] = {
     "reduce", "reference", "loky", "multiprocessing", "threading",
     "pickle2", "pickle3", "pickle4", "pickle5", "pickle5-oob",
-    "pool-spawn", "pool-forkserver",
+    "pool-spawn", "pool-forkserver", "dask",
 };
 static const char *const mode_names[ML_MODE_COUNT] = {"r", "r+", "c", "w+"};
 static const char *const op_names[ML_OP_COUNT] = {
@@ -177,6 +177,11 @@ bool ml_transport_in_process(ml_transport t)
     }
 }
 
+double ml_transport_start_s(ml_transport t)
+{
+    return t == ML_T_DASK ? 30.0 : 0.0;   /* the runner gives up on a cluster start after 25 s */
+}
+
 ml_transport ml_transport_stand_in(ml_transport t)
 {
     switch (t) {
@@ -186,6 +191,8 @@ ml_transport ml_transport_stand_in(ml_transport t)
     case ML_T_POOL_SPAWN:
     case ML_T_POOL_FORKSERVER:
         return ML_T_PICKLE4;
+    case ML_T_DASK:   /* small arguments travel pickled in the task, large ones as out-of-band frames */
+        return ML_T_PICKLE5_OOB;
     default:
         return t;
     }

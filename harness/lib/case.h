@@ -28,7 +28,7 @@ typedef enum { ML_MODE_R, ML_MODE_RPLUS, ML_MODE_C, ML_MODE_WPLUS, ML_MODE_COUNT
 typedef enum {
     ML_T_REDUCE, ML_T_REFERENCE, ML_T_LOKY, ML_T_MULTIPROCESSING, ML_T_THREADING,
     ML_T_PICKLE2, ML_T_PICKLE3, ML_T_PICKLE4, ML_T_PICKLE5, ML_T_PICKLE5_OOB,
-    ML_T_POOL_SPAWN, ML_T_POOL_FORKSERVER,
+    ML_T_POOL_SPAWN, ML_T_POOL_FORKSERVER, ML_T_DASK,
     ML_T_COUNT
 } ml_transport;
 
@@ -115,10 +115,14 @@ const char *ml_transport_name(ml_transport t);
 bool ml_transport_from_name(const char *name, ml_transport *out);
 ml_tclass ml_transport_class(ml_transport t);     /* class when the parent is memmap-backed */
 bool ml_transport_in_process(ml_transport t);     /* no worker process involved */
+/* Seconds a call through t may take on top of the case timeout, because its
+ * first call starts its workers (dask: a LocalCluster); 0 for most. */
+double ml_transport_start_s(ml_transport t);
 /* The in-process transport that stands for t where a process pool cannot
  * run (the fuzz targets: a pool deadlocks before AFL++'s fork server):
  * loky, multiprocessing -> reduce (the reducer those pools call);
- * pool-spawn, pool-forkserver -> pickle4; any other: itself. */
+ * pool-spawn, pool-forkserver -> pickle4; dask -> pickle5-oob; any other:
+ * itself. */
 ml_transport ml_transport_stand_in(ml_transport t);
 /* The way back, to confirm a finding of in-process transport t through
  * real processes: the transports to replay it with (a mask of 1u <<

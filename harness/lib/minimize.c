@@ -39,7 +39,7 @@ static int transport_cost(ml_transport t)
         [ML_T_REDUCE] = 0, [ML_T_REFERENCE] = 0, [ML_T_THREADING] = 1, [ML_T_PICKLE5] = 2,
         [ML_T_PICKLE4] = 3, [ML_T_PICKLE3] = 4, [ML_T_PICKLE2] = 5, [ML_T_PICKLE5_OOB] = 6,
         [ML_T_MULTIPROCESSING] = 7, [ML_T_LOKY] = 8, [ML_T_POOL_FORKSERVER] = 9,
-        [ML_T_POOL_SPAWN] = 10,
+        [ML_T_POOL_SPAWN] = 10, [ML_T_DASK] = 11,
     };
     return (unsigned)t < ML_T_COUNT ? cost[t] : 99;
 }

@@ -435,6 +435,7 @@ static const char *transport_desc(ml_transport t)
     case ML_T_PICKLE5_OOB: return "pickle protocol 5 with out-of-band buffers";
     case ML_T_POOL_SPAWN: return "a multiprocessing spawn Pool(2)";
     case ML_T_POOL_FORKSERVER: return "a multiprocessing forkserver Pool(2)";
+    case ML_T_DASK: return "joblib.Parallel() under parallel_backend('dask') on a 2-process dask LocalCluster";
     default: return "pickle.dumps / pickle.loads";
     }
 }
@@ -472,6 +473,13 @@ static void add_send(ml_strbuf *b, ml_transport t, const char *runner_dir)
                "    with multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
                "        return pool.apply(receive, (a, write))",
             t == ML_T_POOL_SPAWN ? "spawn" : "forkserver");
+        break;
+    case ML_T_DASK:
+        ml_strbuf_fmt(b, "    from dask.distributed import Client, LocalCluster\n"
+               "    from joblib import Parallel, delayed, parallel_backend\n"
+               "    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \\\n"
+               "            Client(cluster), parallel_backend(\"dask\"):\n"
+               "        return Parallel()([delayed(receive)(a, write)])[0]");
         break;
     default:   /* pickle2..pickle5 */
         ml_strbuf_fmt(b, "    return receive(pickle.loads(pickle.dumps(a, protocol=%c)), write)",
@@ -630,6 +638,8 @@ static const char *short_desc(ml_transport t)
     case ML_T_POOL_SPAWN: return "A NumPy memmap view sent to a multiprocessing \"spawn\" Pool worker (a copy)";
     case ML_T_POOL_FORKSERVER:
         return "A NumPy memmap view sent to a multiprocessing \"forkserver\" Pool worker (a copy)";
+    case ML_T_DASK:
+        return "A NumPy memmap view sent to a joblib.Parallel worker under parallel_backend(\"dask\") (a copy)";
     default: return "A NumPy memmap view through pickle.dumps and pickle.loads (a copy)";
     }
 }
@@ -640,9 +650,10 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
     ml_tclass cls = ml_transport_class(t);
     bool share = cls == ML_CLASS_SHARE, copy = cls == ML_CLASS_COPY;
     bool pool = t == ML_T_POOL_SPAWN || t == ML_T_POOL_FORKSERVER;
-    bool pickles = copy && !pool;
+    bool dask = t == ML_T_DASK;
+    bool pickles = copy && !pool && !dask;
     bool joblib = t == ML_T_REDUCE || t == ML_T_LOKY || t == ML_T_MULTIPROCESSING || t == ML_T_THREADING;
-    bool guard = pool || (joblib && t != ML_T_THREADING);   /* worker processes import or fork this file */
+    bool guard = pool || dask || (joblib && t != ML_T_THREADING);   /* worker processes import or fork this file */
     int64_t fs[ML_MAX_NDIM];
     int fnd = ml_case_shape_after(c, c->nops, fs);
     bool empty = false;   /* the view sent has no element: nothing to write through it */
@@ -685,6 +696,9 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
         pickles || t == ML_T_REFERENCE ? "pickle, " : "");
     if (joblib)
         ml_strbuf_fmt(b, "from joblib import Parallel, delayed\n");
+    if (dask)
+        ml_strbuf_fmt(b, "from dask.distributed import Client, LocalCluster\n"
+               "from joblib import Parallel, delayed, parallel_backend\n");
     if (t == ML_T_REFERENCE)
         ml_strbuf_fmt(b, "sys.path.insert(0, os.environ.get(\"MEMLAYOUT_PYTHON\") or \"%s\")\nimport memlayout_reference\n",
             runner);
@@ -752,6 +766,12 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
         ml_strbuf_fmt(b, "%swith multiprocessing.get_context(\"%s\").Pool(2) as pool:\n"
                "%s    w, wv = pool.apply_async(facts, (a,)).get(60)\n",
             in2, t == ML_T_POOL_SPAWN ? "spawn" : "forkserver", in2);
+        break;
+    case ML_T_DASK:
+        ml_strbuf_fmt(b, "%swith LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \\\n"
+               "%s        Client(cluster), parallel_backend(\"dask\"):\n"
+               "%s    w, wv = Parallel()([delayed(facts)(a)])[0]\n",
+            in2, in2, in2);
         break;
     case ML_T_PICKLE5_OOB:
         ml_strbuf_fmt(b, "%sbuffers = []\n"

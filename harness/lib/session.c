@@ -87,7 +87,7 @@ bool ml_session_judge(ml_session *s, const ml_case *c, ml_outcome *out, char *er
     if (!ml_child_send(&s->ch, 1, &idx, &s->case_json, &grouped)) {
         kind = "crash";
     } else {
-        double end = ml_now() + s->timeout;
+        double end = ml_now() + s->timeout + ml_transport_start_s(c->transport);
         while (!g.line && !kind) {
             double left = end - ml_now();
             if (left <= 0) {

@@ -20,6 +20,8 @@ const char *ml_sig_family(ml_transport t)
     case ML_T_POOL_SPAWN:
     case ML_T_POOL_FORKSERVER:
         return "pool";
+    case ML_T_DASK:
+        return "dask";
     default:
         return "pickle";
     }
@@ -45,11 +47,13 @@ const char *ml_sig_flags(const ml_obs *o)
 
 /* Every copy is made by pickling the array (NumPy's ndarray.__reduce__),
  * whichever transport carried it: a copy's defect is one bug across
- * joblib, pool and pickle transports. */
+ * joblib, pool and pickle transports. dask copies large arguments with its
+ * own serializer (distributed.protocol.numpy): its copies are a kind apart. */
 static void kind_of(const ml_case *c, const ml_verdict *v, char *buf, size_t len)
 {
+    const char *copy = c->transport == ML_T_DASK ? "dask" : "pickle";
     snprintf(buf, len, "%s/%s", class_name(v->tclass),
-             v->tclass == ML_CLASS_COPY ? "pickle" : ml_sig_family(c->transport));
+             v->tclass == ML_CLASS_COPY ? copy : ml_sig_family(c->transport));
 }
 
 /* ---- defects and their causes ------------------------------------------- */

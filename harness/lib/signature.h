@@ -75,7 +75,8 @@ const char *ml_severity_name(ml_severity s);
 /* Parses a name of ml_severity_name; false if it is none. */
 bool ml_severity_from_name(const char *name, ml_severity *out);
 
-/* The transport family: "joblib", "reference", "threading", "pickle", "pool". */
+/* The transport family: "joblib", "reference", "threading", "pickle", "pool",
+ * "dask". */
 const char *ml_sig_family(ml_transport t);
 
 /* Every defect a judged finding shows, most severe first (structure left

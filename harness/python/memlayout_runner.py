@@ -12,7 +12,7 @@ The C driver (harness/py.c) embeds CPython and calls, with JSON text:
 The runner only reports what it saw (layouts, byte ranges, hashes, whether a
 write came through); the C oracle (harness/oracle.c) judges.
 
-Worker processes (loky, multiprocessing, spawn and forkserver pools) import
+Worker processes (loky, multiprocessing, spawn and forkserver pools, dask) import
 this module to run `receive`, so importing it must stay cheap and free of side
 effects: joblib is imported by init(), never at import time.
 """
@@ -39,7 +39,8 @@ except ImportError:   # NumPy 1.x
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 SHARE = frozenset(("reduce", "reference", "loky", "multiprocessing"))
-WORKER = ("loky", "multiprocessing", "pool-spawn", "pool-forkserver")
+WORKER = ("loky", "multiprocessing", "pool-spawn", "pool-forkserver", "dask")
+DASK_START_S = 25.0   # a dask cluster that is not up by then is reported, not waited for
 IN_PROCESS = frozenset(("reduce", "reference", "threading", "pickle2", "pickle3",
                         "pickle4", "pickle5", "pickle5-oob"))
 WRITE_MODES = frozenset(("r+", "w+", "c"))
@@ -59,6 +60,7 @@ _dtypes = {}
 _realdirs = {}
 _pools = {}            # "pool-spawn"/"pool-forkserver" -> multiprocessing Pool
 _parallels = {}        # "threading"/"multiprocessing" -> entered joblib.Parallel
+_dask = {}             # "cluster", "client" once started; "error" if it could not start
 _jl = None             # joblib pieces, set by _import_joblib()
 
 
@@ -515,6 +517,8 @@ def worker_versions():
             if kind in ("loky", "multiprocessing"):
                 par = jl.Parallel(n_jobs=max(2, _state["workers"]), backend=kind)
                 got = par([jl.delayed(where)()])[0]
+            elif kind == "dask":
+                got = _dask_client().submit(where, pure=False).result(DASK_START_S)
             else:
                 got = _get_pool(kind).apply(where)
             if got.get("pid") == os.getpid():
@@ -886,9 +890,84 @@ def _dispatch_pool(kind, preps):
         raise
 
 
+def _dask_client():
+    """The dask Client of this process's LocalCluster, started on first use.
+
+    One cluster per runner process, reused by every batch and closed by
+    shutdown(). Its nanny and worker processes are children of this process,
+    in its process group (the supervisor's sweep). A cluster that does not
+    start within DASK_START_S raises, here and at every later call.
+    """
+    if "client" in _dask:
+        return _dask["client"]
+    if "error" in _dask:
+        raise RuntimeError(_dask["error"])
+    box = {}
+
+    def start():
+        try:
+            import logging
+            import dask
+            from dask.distributed import Client, LocalCluster
+            ddir = os.path.join(_state["tmpdir"], "dask")
+            dask.config.set({"temporary-directory": ddir,
+                             # a worker that dies fails its task at once (KilledWorker)
+                             "distributed.scheduler.allowed-failures": 0})
+            box["cluster"] = cluster = LocalCluster(
+                n_workers=_state["workers"], threads_per_worker=1, processes=True,
+                dashboard_address=None, local_directory=ddir, silence_logs=logging.ERROR)
+            box["client"] = Client(cluster, timeout=DASK_START_S)
+        except BaseException as e:
+            box["error"] = e
+
+    th = threading.Thread(target=start, daemon=True)
+    th.start()
+    th.join(DASK_START_S)
+    if th.is_alive() or "error" in box:
+        _dask["late"] = box   # a start that finishes late is closed by shutdown()
+        why = (f"did not start within {DASK_START_S:g} s" if th.is_alive()
+               else f"could not start: {_line(box['error'])}")
+        _dask["error"] = f"dask.distributed LocalCluster {why}"
+        raise RuntimeError(_dask["error"])
+    _dask.update(box)
+    return box["client"]
+
+
+def _dispatch_dask(preps):
+    """One joblib.Parallel call under parallel_backend("dask"), as a user makes it.
+
+    joblib's dask backend scatters every argument dask sizes at over 1 kB
+    (dask's numpy serializer), one scheduler round trip each, and pickles the
+    others into the task. The arguments it would scatter are scattered up
+    front, in one call (the backend's scatter= option): the same path, the
+    same serializer; tasks go a few per worker (Parallel's batch_size).
+    """
+    jl = _import_joblib()
+    _dask_client()
+    from dask.sizeof import sizeof
+    big = [p.a for p in preps if sizeof(p.a) > 1e3]
+    per = -(-len(preps) // (4 * _state["workers"]))
+    with jl.joblib.parallel_backend("dask", scatter=big):
+        return jl.Parallel(batch_size=per)(jl.delayed(receive)(p.a, p.meta) for p in preps)
+
+
+def _close_dask():
+    for box in (_dask, _dask.get("late") or {}):
+        for key in ("client", "cluster"):
+            obj = box.pop(key, None)
+            if obj is not None:
+                try:
+                    obj.close(timeout=2) if key == "cluster" else obj.close()
+                except Exception:
+                    pass
+    _dask.clear()
+
+
 def _dispatch(transport, preps):
     if transport in ("loky", "multiprocessing"):
         return _dispatch_joblib(transport, preps)
+    if transport == "dask":
+        return _dispatch_dask(preps)
     return _dispatch_pool(transport, preps)
 
 
@@ -909,6 +988,11 @@ def _classify(transport, p, e):
         return {"error": "send", "message": _line(se)}
     if isinstance(e, jl.TerminatedWorkerError):
         return {"error": "crash", "message": _line(e)}
+    if transport == "dask":
+        if type(e).__name__ == "KilledWorker":   # distributed.KilledWorker: its worker died
+            return {"error": "crash", "message": _line(e)}
+        if "error" in _dask:   # no cluster to send with
+            return {"error": "worker", "message": _dask["error"]}
     if isinstance(e, WorkerDied):
         # A pool worker exits with status 1 only when unpickling its task
         # raised (task and result errors are sent back); a signal is a crash.
@@ -1085,6 +1169,7 @@ def shutdown():
             pass
     for kind in list(_pools):
         _drop_pool(kind)
+    _close_dask()
     if _jl is not None:
         try:
             from joblib.externals.loky import reusable_executor

@@ -73,6 +73,25 @@ done
 check minimization_interrupts_should_leave_no_temp_files tmp_empty
 check minimization_interrupts_should_leave_no_processes no_leftover_procs
 
+# ---- a dask run: the interrupt closes the cluster (scheduler, nannies,
+# workers), nothing of it is left
+out="$work/int-dask"
+"$ML" run --seed 12 --time 120 -T dask -q --no-minimize --report none --out "$out" \
+    >"$work/last.out" 2>"$work/last.err" &
+pid=$!
+dask_answered() { [ -s "$out/results.jsonl" ]; }
+wait_for 60 dask_answered
+kids=$(children_of $pid)
+kill -INT $pid
+wait $pid
+rc=$?
+check dask_sigINT_should_exit_130 test $rc -eq 130
+check dask_sigINT_should_have_answered dask_answered
+check dask_sigINT_should_leave_no_processes no_leftover_procs
+check dask_sigINT_should_leave_no_semaphores test -z "$(sems_of $kids)"
+check dask_sigINT_should_leave_no_temp_files tmp_empty
+[ $rc -eq 130 ] || show_last
+
 # ---- replay, with a loky worker stuck in a case: the child cannot finish
 # its batch, so it is killed once the grace period is over, with its group;
 # what its resource tracker had no time to unlink is removed for it

@@ -13,11 +13,11 @@ campaign_procs() { grep -lsaF "$tag" /proc/[0-9]*/environ 2>/dev/null | sed 's,^
 campaign_gone() { [ -z "$(campaign_procs)" ]; }
 
 out="$work/kill"
-env "$tag" "$ML" run --seed 5 --time 120 -j 2 -T loky,multiprocessing,pool-spawn,pool-forkserver -q \
+env "$tag" "$ML" run --seed 5 --time 120 -j 2 -T loky,multiprocessing,pool-spawn,pool-forkserver,dask -q \
     --no-minimize --report none --out "$out" >"$work/last.out" 2>"$work/last.err" &
 pid=$!
-# The first batches mix the four transports: once they are answered, every
-# kind of pool has been started.
+# The first batches mix the five transports: once they are answered, every
+# kind of pool (and the dask cluster) has been started.
 answered() { [ "$(cat "$out/results.jsonl" 2>/dev/null | wc -l)" -ge 100 ]; }
 wait_for 60 answered
 kids=$(children_of $pid)

@@ -18,8 +18,15 @@ check public_example_should_pass_through_threading_and_pickle test "$(last_rc)" 
 
 ml replay -T all corpus/seed/control-backing-shape-5x3-loky.json
 check shape_5x3_backing_should_pass_through_every_transport test "$(last_rc)" = 0
-check shape_5x3_backing_should_run_every_transport out_has "12 cases, 12 pass"
+check shape_5x3_backing_should_run_every_transport out_has "13 cases, 13 pass"
 [ "$(last_rc)" = 0 ] || show_last
+
+# dask copies: a C-ordered (5, 3) copy with the same values arrives
+ml replay -T dask "$pe"
+check public_example_should_get_a_dask_verdict grep -q "\[dask\]: pass" "$work/last.out"
+check public_example_should_pass_through_dask test "$(last_rc)" = 0
+[ "$(last_rc)" = 0 ] || show_last
+check dask_replay_should_leave_no_processes no_leftover_procs
 
 ml replay --reducer reference -T loky,multiprocessing,reduce "$pe"
 check public_example_should_pass_with_the_reference_reducer test "$(last_rc)" = 0

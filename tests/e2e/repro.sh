@@ -109,7 +109,7 @@ import json, os, sys
 c = json.load(open(sys.argv[1]))
 os.makedirs(sys.argv[2])
 for t in ("reduce", "reference", "loky", "multiprocessing", "threading", "pickle2", "pickle3", "pickle4",
-          "pickle5", "pickle5-oob", "pool-spawn", "pool-forkserver"):
+          "pickle5", "pickle5-oob", "pool-spawn", "pool-forkserver", "dask"):
     c["transport"] = t
     with open(os.path.join(sys.argv[2], t + ".json"), "w") as f:
         f.write(json.dumps(c, separators=(",", ":")) + "\n")
@@ -122,6 +122,7 @@ call_of() {
     pickle5-oob) echo 'pickle.dumps(a, protocol=5, buffer_callback=buffers.append), buffers=buffers' ;;
     pickle?) echo "pickle.loads(pickle.dumps(a, protocol=${1#pickle}))" ;;
     pool-*) echo "multiprocessing.get_context(\"${1#pool-}\").Pool(2)" ;;
+    dask) echo 'Client(cluster), parallel_backend("dask")' ;;
     reference) echo 'memlayout_reference.reduce(a)' ;;
     esac
 }
@@ -136,7 +137,7 @@ for f in "$work"/t/*.json; do
     s=$?
     if [ "$r" = "$s" ]; then tagree=$((tagree + 1)); else echo "through $t: replay exit $r, script exit $s" >&2; fi
 done
-check short_scripts_should_agree_with_replay_through_all_12_transports test "$tagree" = 12
+check short_scripts_should_agree_with_replay_through_all_13_transports test "$tagree" = 13
 "$PY" "$work/private.py" "$work/t/repro-pool-spawn.py" >/dev/null
 check pool_script_should_use_public_api_only test $? = 0
 check only_the_reference_script_should_import_memlayout \

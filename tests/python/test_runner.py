@@ -424,6 +424,38 @@ def test_spawn_and_forkserver_pools_copy_the_data_and_keep_the_order(run):
         assert r["child"]["flags"]["f"] and r["child"]["backing"] is None
 
 
+def test_dask_copies_the_public_example_keeping_values_shape_dtype_and_order(run):
+    # the public example that joblib 1.2's reducer scrambles: dask copies it
+    big = case(shape=(600,), ops=[reshape((200, 3))])          # over 1 kB: scattered
+    r1, r2, r3 = run(with_transport(PUBLIC_EXAMPLE, "dask"), with_transport(big, "dask"),
+                     with_transport(case(shape=(4, 6), order="F", source="npy"), "dask"))
+    for r in (r1, r2, r3):
+        assert r["status"] == "ok", r
+        p, c = r["parent"], r["child"]
+        assert (c["shape"], c["dtype"], c["hash"]) == (p["shape"], p["dtype"], p["hash"])
+        assert c["backing"] is None and r["write"] is None
+    assert r1["child"]["flags"]["c"] and r2["child"]["flags"]["c"] and r3["child"]["flags"]["f"]
+    assert share_violations(dict(r1, parent=dict(r1["parent"], backing=None)), "r") == []
+
+
+def test_dask_keeps_a_large_read_only_broadcast_and_materializes_a_small_one(run):
+    # what dask's numpy serializer (over 1 kB) and pickle (up to 1 kB) make of it
+    small = case(shape=(4,), ops=[broadcast((3, 4))])
+    large = case(shape=(200,), ops=[broadcast((3, 200))])
+    rs, rl = run(with_transport(small, "dask"), with_transport(large, "dask"))
+    assert rs["status"] == rl["status"] == "ok"
+    assert rs["child"]["strides"] == [32, 8] and rs["child"]["flags"]["writeable"]
+    assert rl["child"]["strides"] == [0, 8] and not rl["child"]["flags"]["writeable"]
+    assert rl["child"]["hash"] == rl["parent"]["hash"]
+
+
+def test_dask_runs_every_batch_on_one_cluster(run):
+    run(with_transport(SHAPE_5X3, "dask"))
+    client = runner._dask["client"]
+    (r,) = run(with_transport(SHAPE_5X3, "dask"))
+    assert r["status"] == "ok" and runner._dask["client"] is client
+
+
 # ---- faults ------------------------------------------------------------------------------
 
 def run_isolated(tmpdir, fault, cases, timeout=120):
