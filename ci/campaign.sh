@@ -19,7 +19,7 @@ REQS=${REQS:-}
 TIME=${TIME:-600}
 OUT=${OUT:-out/campaign}
 SEED=${SEED:-1}
-TRANSPORTS=${TRANSPORTS:-reduce loky multiprocessing threading pickle pool-spawn pool-forkserver}
+TRANSPORTS=${TRANSPORTS:-reduce loky multiprocessing threading pickle pool-spawn pool-forkserver dask}
 [ -x "$ML" ] || make -s "$ML" || exit 3
 mkdir -p "$OUT"
 for t in $TRANSPORTS; do
