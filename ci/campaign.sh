@@ -22,13 +22,11 @@ SEED=${SEED:-1}
 TRANSPORTS=${TRANSPORTS:-reduce loky multiprocessing threading pickle pool-spawn pool-forkserver dask}
 [ -x "$ML" ] || make -s "$ML" || exit 3
 mkdir -p "$OUT"
+set --
+[ -z "$REQS" ] || set -- --with "$REQS"
 for t in $TRANSPORTS; do
     echo "campaign: $t for $TIME s${REQS:+ with $REQS}"
-    if [ -n "$REQS" ]; then
-        "$ML" run --with "$REQS" -T "$t" -t "$TIME" -s "$SEED" -q --out "$OUT/$t" --report "$OUT/$t/report.html"
-    else
-        "$ML" run -T "$t" -t "$TIME" -s "$SEED" -q --out "$OUT/$t" --report "$OUT/$t/report.html"
-    fi
+    "$ML" run "$@" -T "$t" -t "$TIME" -s "$SEED" -q --out "$OUT/$t" --report "$OUT/$t/report.html"
     rc=$?
     case $rc in 0 | 1) ;; *) echo "campaign: $t stopped with exit $rc" >&2; exit $rc ;; esac
 done
