@@ -16,6 +16,8 @@
 #define ML_MAX_OPS 16            /* chains longer than this add nothing but time */
 #define ML_MAX_FIELDS 8          /* structured dtypes: enough to mix sizes and orders */
 #define ML_FIELD_NAME_MAX 16     /* including the terminating NUL */
+#define ML_MAX_SUBDIMS 2         /* a field's sub-array: ("v", "<f4", (2, 3)) */
+#define ML_MAX_SUBDIM 16         /* each of its dims */
 #define ML_MAX_DIM ((int64_t)1 << 40)
 #define ML_MAX_OFFSET ((int64_t)1 << 20)
 #define ML_MAX_SEED (((uint64_t)1 << 53) - 1) /* exact in a JSON double */
@@ -45,29 +47,42 @@ typedef struct {
     ml_scalar scalar;
     char names[ML_MAX_FIELDS][ML_FIELD_NAME_MAX];
     ml_scalar fields[ML_MAX_FIELDS];
+    /* fields[i] is a sub-array of subndim[i] dims (0: a plain scalar field) */
+    int subndim[ML_MAX_FIELDS];
+    int subshape[ML_MAX_FIELDS][ML_MAX_SUBDIMS];
 } ml_dtype;
 
 typedef enum {
     ML_OP_RESHAPE, ML_OP_TRANSPOSE, ML_OP_SWAPAXES, ML_OP_MOVEAXIS, ML_OP_SLICE,
     ML_OP_INDEX, ML_OP_NEWAXIS, ML_OP_SQUEEZE, ML_OP_RAVEL, ML_OP_VIEW,
-    ML_OP_BROADCAST,
+    ML_OP_BROADCAST, ML_OP_FIELD, ML_OP_FIELDS, ML_OP_REAL, ML_OP_IMAG,
+    ML_OP_AS_STRIDED, ML_OP_SLIDING_WINDOW, ML_OP_DIAGONAL, ML_OP_FLIP, ML_OP_ROT90,
+    ML_OP_ASARRAY,
     ML_OP_COUNT
 } ml_opkind;
 
 typedef struct {
     ml_opkind kind;
-    /* reshape, broadcast: shape; transpose: axes (has_axes false = null) */
+    /* reshape, broadcast, as_strided: shape; sliding_window: window shape;
+     * transpose, sliding_window: axes (has_axes false = null; a window's
+     * axes, when given, are as many as its dims) */
     int ndim;
     int64_t shape[ML_MAX_NDIM];
     int axes[ML_MAX_NDIM];
     bool has_axes;
+    int64_t strides[ML_MAX_NDIM];  /* as_strided */
     char order;          /* reshape: C/F; ravel: C/F/A/K */
     int axis, axis2;     /* swapaxes axis1/axis2, moveaxis source/destination,
-                            slice/index/newaxis/squeeze axis */
+                            slice/index/newaxis/squeeze/flip axis,
+                            diagonal axis1/axis2, rot90 axes */
+    bool has_axis;       /* flip: false = null (every axis) */
     int64_t start, stop, step;   /* slice */
     bool has_start, has_stop;    /* false = null */
-    int64_t index;       /* index */
+    int64_t index;       /* index; diagonal: offset; rot90: k */
     ml_dtype dtype;      /* view */
+    int nnames;          /* field: 1; fields: 1 to ML_MAX_FIELDS */
+    char names[ML_MAX_FIELDS][ML_FIELD_NAME_MAX];
+    bool via_view;       /* asarray: a.view(np.ndarray) rather than np.asarray(a) */
 } ml_op;
 
 typedef struct {
@@ -106,8 +121,10 @@ bool ml_case_equal(const ml_case *a, const ml_case *b);
  * the chain is invalid (validate first to get the reason). */
 int ml_case_shape_after(const ml_case *c, int nops, int64_t shape[ML_MAX_NDIM]);
 
-/* Item size in bytes of a dtype. */
+/* Item size in bytes of a dtype (packed fields, sub-arrays counted whole). */
 int ml_dtype_itemsize(const ml_dtype *d);
+/* Bytes of field i (its scalar times its sub-array's elements). */
+int ml_field_size(const ml_dtype *d, int i);
 /* Writes NumPy's dtype.str (scalar) into buf; returns buf. */
 const char *ml_scalar_str(const ml_scalar *s, char buf[8]);
 

@@ -37,7 +37,20 @@ bool ml_layout_strides_equivalent(int ndim, const int64_t *shape,
  *    positive strides only), else a packed copy;
  *  - view: see ml_layout_view_rule; a new item size re-cuts the last axis,
  *    whose stride becomes the new item size;
- *  - broadcast: np.broadcast_to, zero strides on new axes and axes of size 1. */
+ *  - broadcast: np.broadcast_to, zero strides on new axes and axes of size 1;
+ *  - field: the pointer moves to the field, the item size becomes the
+ *    field's; a sub-array field adds its dims, packed, after the others;
+ *  - fields: a multi-field view keeps item size, strides and pointer; the
+ *    dtype keeps the chosen fields at their offsets (with gaps);
+ *  - real, imag: the item size halves, imag moves the pointer by it;
+ *  - as_strided: the given shape and strides, the pointer kept;
+ *  - sliding_window: each windowed axis shrinks by its window less one, and
+ *    the window dims follow with the strides of their axes;
+ *  - diagonal: axis1 and axis2 go, a last axis of stride s1 + s2 comes; the
+ *    pointer moves to the offset's first element (not when the offset
+ *    leaves the array: then the diagonal is empty where it started);
+ *  - flip: a [::-1] slice of each axis given; rot90: flips and a swap;
+ *  - asarray: the same layout (only the Python type changes). */
 
 typedef struct {
     int ndim;
@@ -48,6 +61,9 @@ typedef struct {
     int itemsize;
     bool c_contiguous, f_contiguous;
     bool copy;          /* an op copied: the memmap no longer backs the view */
+    int64_t extent;     /* bytes of the memory viewed (the backing's data or the copy) */
+    ml_dtype dtype;     /* the element type; its item size may exceed the fields' */
+    int field_offset[ML_MAX_FIELDS];  /* where dtype's fields lie in the item */
 } ml_view;
 
 typedef enum {
@@ -69,6 +85,13 @@ void ml_layout_backing(const ml_case *c, ml_view *v);
  * array_descr_set): a changed item size re-cuts the last axis, which must be
  * contiguous, or of size 1, or the array empty. */
 ml_view_rule ml_layout_view_rule(const ml_view *v, int itemsize);
+
+/* Byte range [*lo, *hi) that the elements of v span from the start of its
+ * memory; false if it overflows int64. An empty view spans nothing. */
+bool ml_layout_span(const ml_view *v, int64_t *lo, int64_t *hi);
+
+/* Index of the field called name in v's dtype, or -1. */
+int ml_layout_field(const ml_view *v, const char *name);
 
 /* Applies op to v. The op must be valid for v (ml_case_validate's walk checks
  * it before calling this); an invalid one leaves v undefined but in bounds. */
