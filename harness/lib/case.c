@@ -110,7 +110,9 @@ static const char *const transport_names[ML_T_COUNT] = {
 static const char *const mode_names[ML_MODE_COUNT] = {"r", "r+", "c", "w+"};
 static const char *const op_names[ML_OP_COUNT] = {
     "reshape", "transpose", "swapaxes", "moveaxis", "slice", "index",
-    "newaxis", "squeeze", "ravel", "view", "broadcast",
+    "newaxis", "squeeze", "ravel", "view", "broadcast", "field", "fields",
+    "real", "imag", "as_strided", "sliding_window", "diagonal", "flip", "rot90",
+    "asarray",
 };
 
 /* Keys of each op after "op", in canonical order. */
@@ -126,6 +128,16 @@ static const char *const op_keys[ML_OP_COUNT][5] = {
     [ML_OP_RAVEL] = {"op", "order", NULL},
     [ML_OP_VIEW] = {"op", "dtype", NULL},
     [ML_OP_BROADCAST] = {"op", "shape", NULL},
+    [ML_OP_FIELD] = {"op", "name", NULL},
+    [ML_OP_FIELDS] = {"op", "names", NULL},
+    [ML_OP_REAL] = {"op", NULL},
+    [ML_OP_IMAG] = {"op", NULL},
+    [ML_OP_AS_STRIDED] = {"op", "shape", "strides", NULL},
+    [ML_OP_SLIDING_WINDOW] = {"op", "window", "axis", NULL},
+    [ML_OP_DIAGONAL] = {"op", "offset", "axis1", "axis2", NULL},
+    [ML_OP_FLIP] = {"op", "axis", NULL},
+    [ML_OP_ROT90] = {"op", "k", "axes", NULL},
+    [ML_OP_ASARRAY] = {"op", "via", NULL},
 };
 
 const char *ml_transport_name(ml_transport t)
@@ -229,13 +241,21 @@ const char *ml_scalar_str(const ml_scalar *s, char buf[8])
     return buf;
 }
 
+int ml_field_size(const ml_dtype *d, int i)
+{
+    int size = d->fields[i].size;
+    for (int j = 0; j < d->subndim[i] && j < ML_MAX_SUBDIMS; j++)
+        size *= d->subshape[i][j];
+    return size;
+}
+
 int ml_dtype_itemsize(const ml_dtype *d)
 {
     if (d->nfields <= 0)
         return d->scalar.size;
     int size = 0;
     for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
-        size += d->fields[i].size;
+        size += ml_field_size(d, i);
     return size;
 }
 
@@ -315,7 +335,19 @@ static bool check_field(const ml_dtype *d, int i, const char *path, errbuf *e)
         }
     }
     path_idx(p, fp, 1);
-    return check_scalar(&d->fields[i], p, e);
+    if (!check_scalar(&d->fields[i], p, e))
+        return false;
+    path_idx(p, fp, 2);
+    if (d->subndim[i] < 0 || d->subndim[i] > ML_MAX_SUBDIMS)
+        return fail(e, p, "a sub-array needs 1 to %d dims, not %d", ML_MAX_SUBDIMS, d->subndim[i]);
+    for (int j = 0; j < d->subndim[i]; j++) {
+        if (d->subshape[i][j] < 1 || d->subshape[i][j] > ML_MAX_SUBDIM) {
+            char pj[PATH_LEN];
+            path_idx(pj, p, j);
+            return fail(e, pj, "must be 1 to %d", ML_MAX_SUBDIM);
+        }
+    }
+    return true;
 }
 
 static bool check_dtype(const ml_dtype *d, const char *path, errbuf *e)
@@ -567,6 +599,157 @@ static bool step_broadcast(const ml_op *op, walk *w, const char *base, errbuf *e
     return check_cap(w, elems, p, e);
 }
 
+static bool step_field(const ml_op *op, walk *w, const char *base, errbuf *e)
+{
+    char p[PATH_LEN], shown[SHOW_LEN];
+    bool multi = op->kind == ML_OP_FIELDS;
+    if (w->v.dtype.nfields == 0) {
+        path_key(p, base, ml_op_name(op->kind));
+        return fail(e, p, "the dtype has no fields");
+    }
+    path_key(p, base, multi ? "names" : "name");
+    if (op->nnames < 1 || op->nnames > (multi ? ML_MAX_FIELDS : 1))
+        return count_fail(e, p, op->nnames, multi ? ML_MAX_FIELDS : 1, "names");
+    for (int j = 0; j < op->nnames; j++) {
+        char pj[PATH_LEN];
+        if (multi)
+            path_idx(pj, p, j);
+        else
+            memcpy(pj, p, PATH_LEN);
+        if (!check_name(op->names[j], ML_FIELD_NAME_MAX, pj, e))
+            return false;
+        if (ml_layout_field(&w->v, op->names[j]) < 0)
+            return fail(e, pj, "no field \"%s\" in the dtype", show(shown, op->names[j]));
+        for (int k = 0; k < j; k++)
+            if (strncmp(op->names[j], op->names[k], ML_FIELD_NAME_MAX) == 0)
+                return fail(e, pj, "duplicate field name \"%s\"", show(shown, op->names[j]));
+    }
+    if (!multi) {
+        int f = ml_layout_field(&w->v, op->names[0]);
+        if (w->v.ndim + w->v.dtype.subndim[f] > ML_MAX_NDIM) {
+            path_key(p, base, "field");
+            return fail(e, p, "the result would have %d dims, more than %d",
+                        w->v.ndim + w->v.dtype.subndim[f], ML_MAX_NDIM);
+        }
+    }
+    return true;
+}
+
+/* as_strided: every byte reached lies in the memory the view looks at. */
+static bool step_as_strided(const ml_op *op, walk *w, const char *base, errbuf *e)
+{
+    char p[PATH_LEN];
+    if (!check_op_shape(op, base, 0, e))
+        return false;
+    for (int j = 0; j < op->ndim; j++) {
+        if (op->strides[j] < -ML_MAX_DIM || op->strides[j] > ML_MAX_DIM) {
+            char pj[PATH_LEN];
+            path_key(p, base, "strides");
+            path_idx(pj, p, j);
+            return fail(e, pj, "must lie in [-%lld, %lld]", (long long)ML_MAX_DIM,
+                        (long long)ML_MAX_DIM);
+        }
+    }
+    path_key(p, base, "as_strided");
+    int64_t elems;
+    if (!count_elems(op->ndim, op->shape, &elems))
+        return fail(e, p, "element count overflows int64");
+    if (!check_cap(w, elems, p, e))
+        return false;
+    ml_view next = w->v;
+    ml_layout_apply(&next, op);
+    int64_t lo, hi;
+    if (!ml_layout_span(&next, &lo, &hi))
+        return fail(e, p, "the bytes reached overflow int64");
+    if (lo < 0 || hi > next.extent)
+        return fail(e, p, "reaches bytes [%lld, %lld) outside the %lld bytes of memory viewed",
+                    (long long)lo, (long long)hi, (long long)next.extent);
+    return true;
+}
+
+static bool step_sliding_window(const ml_op *op, walk *w, const char *base, errbuf *e)
+{
+    char p[PATH_LEN], pj[PATH_LEN];
+    int nd = w->v.ndim;
+    path_key(p, base, "window");
+    if (op->ndim < 1 || op->ndim > ML_MAX_NDIM)
+        return op->ndim < 1 ? fail(e, p, "needs at least 1 dim")
+                            : count_fail(e, p, op->ndim, ML_MAX_NDIM, "dims");
+    for (int j = 0; j < op->ndim; j++) {
+        path_idx(pj, p, j);
+        if (op->shape[j] < 0)
+            return fail(e, pj, "must be >= 0");
+        if (op->shape[j] > ML_MAX_DIM)
+            return fail(e, pj, "must be <= %lld", (long long)ML_MAX_DIM);
+    }
+    if (!op->has_axes && op->ndim != nd)
+        return fail(e, p, "%d dims for an array of %d (with axis null)", op->ndim, nd);
+    if (nd + op->ndim > ML_MAX_NDIM) {
+        path_key(p, base, "sliding_window");
+        return fail(e, p, "the result would have %d dims, more than %d", nd + op->ndim,
+                    ML_MAX_NDIM);
+    }
+    int64_t trimmed[ML_MAX_NDIM];
+    memcpy(trimmed, w->v.shape, sizeof(int64_t) * (size_t)nd);
+    path_key(p, base, "axis");
+    for (int j = 0; j < op->ndim; j++) {
+        int a = op->has_axes ? op->axes[j] : j;
+        path_idx(pj, p, j);
+        if (a < -nd || a >= nd)
+            return axis_fail(e, pj, a, nd, false);
+        a = a < 0 ? a + nd : a;
+        if (trimmed[a] < op->shape[j]) {
+            path_key(p, base, "window");
+            path_idx(pj, p, j);
+            return fail(e, pj, "window %lld is larger than axis %d of size %lld",
+                        (long long)op->shape[j], a, (long long)trimmed[a]);
+        }
+        trimmed[a] -= op->shape[j] - 1;
+    }
+    ml_view next = w->v;
+    ml_layout_apply(&next, op);
+    int64_t elems;
+    path_key(p, base, "sliding_window");
+    if (!count_elems(next.ndim, next.shape, &elems))
+        return fail(e, p, "element count overflows int64");
+    return check_cap(w, elems, p, e);
+}
+
+static bool step_two_axes(const ml_op *op, walk *w, const char *base, errbuf *e)
+{
+    char p[PATH_LEN];
+    int a, b;
+    bool rot = op->kind == ML_OP_ROT90;
+    path_key(p, base, ml_op_name(op->kind));
+    if (w->v.ndim < 2)
+        return fail(e, p, "needs at least 2 dims, not %d", w->v.ndim);
+    if (rot) {
+        /* np.rot90 checks "different" on the axes as written */
+        if (op->axis == op->axis2 || op->axis - op->axis2 == w->v.ndim ||
+            op->axis2 - op->axis == w->v.ndim) {
+            path_key(p, base, "axes");
+            return fail(e, p, "axes must be different");
+        }
+        char pa[PATH_LEN];
+        path_key(pa, base, "axes");
+        path_idx(p, pa, 0);
+        if (op->axis < -w->v.ndim || op->axis >= w->v.ndim)
+            return axis_fail(e, p, op->axis, w->v.ndim, false);
+        path_idx(p, pa, 1);
+        if (op->axis2 < -w->v.ndim || op->axis2 >= w->v.ndim)
+            return axis_fail(e, p, op->axis2, w->v.ndim, false);
+        return true;
+    }
+    if (!norm_axis(w, op->axis, base, "axis1", &a, e) ||
+        !norm_axis(w, op->axis2, base, "axis2", &b, e))
+        return false;
+    if (a == b) {
+        path_key(p, base, "axis2");
+        return fail(e, p, "axis1 and axis2 are the same axis");
+    }
+    return true;
+}
+
 /* "ops[i]" (i < ML_MAX_OPS): built for every op checked, so no printf. */
 static void op_base(char base[16], int i)
 {
@@ -657,6 +840,42 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
         if (!step_broadcast(op, w, base, e))
             return false;
         break;
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        if (!step_field(op, w, base, e))
+            return false;
+        break;
+    case ML_OP_REAL:
+    case ML_OP_IMAG:
+        if (w->v.dtype.nfields || w->v.dtype.scalar.kind != 'c') {
+            path_key(p, base, ml_op_name(op->kind));
+            return fail(e, p, "needs a complex dtype");
+        }
+        break;
+    case ML_OP_AS_STRIDED:
+        if (!step_as_strided(op, w, base, e))
+            return false;
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        if (!step_sliding_window(op, w, base, e))
+            return false;
+        break;
+    case ML_OP_DIAGONAL:
+    case ML_OP_ROT90:
+        if (!step_two_axes(op, w, base, e))
+            return false;
+        break;
+    case ML_OP_FLIP:
+        /* np.flip(a) of a 0-dim array indexes it with (): a scalar, not a view */
+        if (!op->has_axis && w->v.ndim == 0) {
+            path_key(p, base, "flip");
+            return fail(e, p, "a 0-dim array has no axis to flip");
+        }
+        if (op->has_axis && !norm_axis(w, op->axis, base, "axis", &a, e))
+            return false;
+        break;
+    case ML_OP_ASARRAY:
+        break;
     default:
         path_key(p, base, "op");
         return fail(e, p, "unknown op %d", (int)op->kind);
@@ -699,8 +918,6 @@ static bool check_backing(const ml_case *c, walk *w, errbuf *e)
         return fail(e, "backing.shape", "a 0-dim backing needs source \"npy\"");
     if (c->source == ML_SRC_NPY && c->offset != 0)
         return fail(e, "backing.offset", "must be 0 for source \"npy\"");
-    if (c->source == ML_SRC_NPY && c->mode == ML_MODE_WPLUS)
-        return fail(e, "backing.mode", "\"w+\" needs source \"raw\"");
     ml_layout_backing(c, &w->v);
     if (!count_elems(c->ndim, c->shape, &w->elems))
         return fail(e, "backing.shape", "element count overflows int64");
@@ -774,8 +991,11 @@ static bool dtype_equal(const ml_dtype *a, const ml_dtype *b)
     for (int i = 0; i < a->nfields && i < ML_MAX_FIELDS; i++) {
         const ml_scalar *x = &a->fields[i], *y = &b->fields[i];
         if (strncmp(a->names[i], b->names[i], ML_FIELD_NAME_MAX) != 0 || x->kind != y->kind ||
-            x->byteorder != y->byteorder || x->size != y->size)
+            x->byteorder != y->byteorder || x->size != y->size || a->subndim[i] != b->subndim[i])
             return false;
+        for (int j = 0; j < a->subndim[i] && j < ML_MAX_SUBDIMS; j++)
+            if (a->subshape[i][j] != b->subshape[i][j])
+                return false;
     }
     return true;
 }
@@ -818,6 +1038,29 @@ static bool op_equal(const ml_op *a, const ml_op *b)
         return a->order == b->order;
     case ML_OP_VIEW:
         return dtype_equal(&a->dtype, &b->dtype);
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        if (a->nnames != b->nnames)
+            return false;
+        for (int j = 0; j < a->nnames && j < ML_MAX_FIELDS; j++)
+            if (strncmp(a->names[j], b->names[j], ML_FIELD_NAME_MAX) != 0)
+                return false;
+        return true;
+    case ML_OP_AS_STRIDED:
+        return a->ndim == b->ndim && shape_equal(a->ndim, a->shape, b->shape) &&
+               shape_equal(a->ndim, a->strides, b->strides);
+    case ML_OP_SLIDING_WINDOW:
+        return a->ndim == b->ndim && shape_equal(a->ndim, a->shape, b->shape) &&
+               a->has_axes == b->has_axes &&
+               (!a->has_axes || a->ndim < 0 || a->ndim > ML_MAX_NDIM ||
+                memcmp(a->axes, b->axes, sizeof(int) * (size_t)a->ndim) == 0);
+    case ML_OP_DIAGONAL:
+    case ML_OP_ROT90:
+        return a->index == b->index && a->axis == b->axis && a->axis2 == b->axis2;
+    case ML_OP_FLIP:
+        return a->has_axis == b->has_axis && (!a->has_axis || a->axis == b->axis);
+    case ML_OP_ASARRAY:
+        return a->via_view == b->via_view;
     default:
         return true;
     }
@@ -983,6 +1226,29 @@ static bool read_shape(const cJSON *obj, const char *parent, int *ndim, int64_t 
     return true;
 }
 
+/* An array of at most max integers under key. */
+static bool read_ints(const cJSON *obj, const char *parent, const char *key, int max,
+                      int64_t *out, int *n, errbuf *e)
+{
+    char p[PATH_LEN];
+    const cJSON *v = need(obj, parent, key, p, e);
+    if (!v)
+        return false;
+    if (!cJSON_IsArray(v))
+        return expected(p, "array", e);
+    int count = cJSON_GetArraySize(v), j = 0;
+    if (count > max)
+        return fail(e, p, "%d values, more than %d", count, max);
+    for (const cJSON *d = v->child; d; d = d->next, j++) {
+        char pj[PATH_LEN];
+        path_idx(pj, p, j);
+        if (!get_int(d, pj, &out[j], e))
+            return false;
+    }
+    *n = count;
+    return true;
+}
+
 static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
 {
     char shown[SHOW_LEN];
@@ -1000,8 +1266,8 @@ static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
     for (const cJSON *f = v->child; f; f = f->next, i++) {
         char fp[PATH_LEN], p[PATH_LEN];
         path_idx(fp, path, i);
-        if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) != 2)
-            return fail(e, fp, "expected a [name, dtype] pair");
+        if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) < 2 || cJSON_GetArraySize(f) > 3)
+            return fail(e, fp, "expected a [name, dtype] pair or a [name, dtype, shape] triple");
         const cJSON *name = f->child, *scalar = f->child->next;
         path_idx(p, fp, 0);
         if (!cJSON_IsString(name))
@@ -1014,6 +1280,26 @@ static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
             return expected(p, "string", e);
         if (!scalar_from_str(scalar->valuestring, &d->fields[i]))
             return fail(e, p, "unknown dtype \"%s\"", show(shown, scalar->valuestring));
+        const cJSON *sub = scalar->next;
+        if (sub) {
+            path_idx(p, fp, 2);
+            int dims = cJSON_GetArraySize(sub), j = 0;
+            if (!cJSON_IsArray(sub))
+                return expected(p, "array", e);
+            if (dims < 1 || dims > ML_MAX_SUBDIMS)
+                return fail(e, p, "a sub-array needs 1 to %d dims, not %d", ML_MAX_SUBDIMS, dims);
+            for (const cJSON *x = sub->child; x; x = x->next, j++) {
+                char pj[PATH_LEN];
+                int64_t dim;
+                path_idx(pj, p, j);
+                if (!get_int(x, pj, &dim, e))
+                    return false;
+                if (dim < 1 || dim > ML_MAX_SUBDIM)
+                    return fail(e, pj, "must be 1 to %d", ML_MAX_SUBDIM);
+                d->subshape[i][j] = (int)dim;
+            }
+            d->subndim[i] = dims;
+        }
         d->nfields = i + 1;
         if (!check_field(d, i, path, e))
             return false;
@@ -1134,6 +1420,118 @@ static bool read_op(const cJSON *v, int i, ml_op *op, walk *w, errbuf *e)
     case ML_OP_VIEW: {
         const cJSON *d = need(v, base, "dtype", p, e);
         ok = d && read_dtype(d, p, &op->dtype, e);
+        break;
+    }
+    case ML_OP_FIELD: {
+        const char *s;
+        if (!read_str(v, base, "name", &s, p, e))
+            return false;
+        if (!check_name(s, SIZE_MAX, p, e))
+            return false;
+        memcpy(op->names[0], s, strlen(s) + 1);
+        op->nnames = 1;
+        break;
+    }
+    case ML_OP_FIELDS: {
+        const cJSON *names = need(v, base, "names", p, e);
+        if (!names)
+            return false;
+        if (!cJSON_IsArray(names))
+            return expected(p, "array", e);
+        int n = cJSON_GetArraySize(names), j = 0;
+        if (n < 1 || n > ML_MAX_FIELDS)
+            return fail(e, p, "needs 1 to %d names, not %d", ML_MAX_FIELDS, n);
+        for (const cJSON *x = names->child; x; x = x->next, j++) {
+            char pj[PATH_LEN];
+            path_idx(pj, p, j);
+            if (!cJSON_IsString(x))
+                return expected(pj, "string", e);
+            if (!check_name(x->valuestring, SIZE_MAX, pj, e))
+                return false;
+            memcpy(op->names[j], x->valuestring, strlen(x->valuestring) + 1);
+        }
+        op->nnames = n;
+        break;
+    }
+    case ML_OP_AS_STRIDED: {
+        int n;
+        ok = read_shape(v, base, &op->ndim, op->shape, e) &&
+             read_ints(v, base, "strides", ML_MAX_NDIM, op->strides, &n, e);
+        if (ok && n != op->ndim) {
+            path_key(p, base, "strides");
+            return fail(e, p, "%d strides for %d dims", n, op->ndim);
+        }
+        break;
+    }
+    case ML_OP_SLIDING_WINDOW: {
+        ok = read_ints(v, base, "window", ML_MAX_NDIM, op->shape, &op->ndim, e);
+        if (!ok)
+            return false;
+        const cJSON *axis = need(v, base, "axis", p, e);
+        if (!axis)
+            return false;
+        op->has_axes = !cJSON_IsNull(axis);
+        if (!op->has_axes)
+            break;
+        int64_t ax[ML_MAX_NDIM];
+        int n;
+        if (!cJSON_IsArray(axis))
+            return expected(p, "array or null", e);
+        if (!read_ints(v, base, "axis", ML_MAX_NDIM, ax, &n, e))
+            return false;
+        if (n != op->ndim)
+            return fail(e, p, "%d axes for a window of %d dims", n, op->ndim);
+        for (int j = 0; j < n; j++) {
+            char pj[PATH_LEN];
+            path_idx(pj, p, j);
+            if (ax[j] < -AXIS_LIMIT || ax[j] > AXIS_LIMIT)
+                return axis_fail(e, pj, ax[j], w->v.ndim, false);
+            op->axes[j] = (int)ax[j];
+        }
+        break;
+    }
+    case ML_OP_DIAGONAL:
+        ok = read_int(v, base, "offset", &op->index, e) &&
+             read_axis(v, base, "axis1", w, false, &op->axis, e) &&
+             read_axis(v, base, "axis2", w, false, &op->axis2, e);
+        break;
+    case ML_OP_FLIP: {
+        int64_t a;
+        ok = read_opt_int(v, base, "axis", &a, &op->has_axis, e);
+        if (ok && (a < -AXIS_LIMIT || a > AXIS_LIMIT)) {
+            path_key(p, base, "axis");
+            return axis_fail(e, p, a, w->v.ndim, false);
+        }
+        op->axis = (int)a;
+        break;
+    }
+    case ML_OP_ROT90: {
+        int64_t ax[2];
+        int n;
+        if (!read_int(v, base, "k", &op->index, e) ||
+            !read_ints(v, base, "axes", 2, ax, &n, e))
+            return false;
+        path_key(p, base, "axes");
+        if (n != 2)
+            return fail(e, p, "needs 2 axes, not %d", n);
+        for (int j = 0; j < 2; j++) {
+            if (ax[j] < -AXIS_LIMIT || ax[j] > AXIS_LIMIT) {
+                char pj[PATH_LEN];
+                path_idx(pj, p, j);
+                return axis_fail(e, pj, ax[j], w->v.ndim, false);
+            }
+        }
+        op->axis = (int)ax[0];
+        op->axis2 = (int)ax[1];
+        break;
+    }
+    case ML_OP_ASARRAY: {
+        const char *s;
+        if (!read_str(v, base, "via", &s, p, e))
+            return false;
+        if (strcmp(s, "asarray") != 0 && strcmp(s, "view") != 0)
+            return fail(e, p, "must be \"asarray\" or \"view\"");
+        op->via_view = s[0] == 'v';
         break;
     }
     default:
@@ -1336,7 +1734,25 @@ static void sb_dtype(sbuf *b, const ml_dtype *d)
         ml_strbuf_json(b, d->names[i], ML_FIELD_NAME_MAX, true);
         sb_mem(b, ",", 1);
         ml_strbuf_json(b, ml_scalar_str(&d->fields[i], buf), 8, true);
+        if (d->subndim[i] > 0) {
+            int64_t sub[ML_MAX_SUBDIMS];
+            for (int j = 0; j < clamp(d->subndim[i], ML_MAX_SUBDIMS); j++)
+                sub[j] = d->subshape[i][j];
+            sb_mem(b, ",", 1);
+            sb_shape(b, clamp(d->subndim[i], ML_MAX_SUBDIMS), sub);
+        }
         sb_mem(b, "]", 1);
+    }
+    sb_mem(b, "]", 1);
+}
+
+static void sb_axes(sbuf *b, int n, const int *axes)
+{
+    sb_mem(b, "[", 1);
+    for (int j = 0; j < clamp(n, ML_MAX_NDIM); j++) {
+        if (j)
+            sb_mem(b, ",", 1);
+        sb_int(b, axes[j]);
     }
     sb_mem(b, "]", 1);
 }
@@ -1358,13 +1774,7 @@ static void sb_op(sbuf *b, const ml_op *op)
             sb_str(b, "null");
             break;
         }
-        sb_mem(b, "[", 1);
-        for (int j = 0; j < clamp(op->ndim, ML_MAX_NDIM); j++) {
-            if (j)
-                sb_mem(b, ",", 1);
-            sb_int(b, op->axes[j]);
-        }
-        sb_mem(b, "]", 1);
+        sb_axes(b, op->ndim, op->axes);
         break;
     case ML_OP_SWAPAXES:
     case ML_OP_MOVEAXIS:
@@ -1411,6 +1821,62 @@ static void sb_op(sbuf *b, const ml_op *op)
     case ML_OP_BROADCAST:
         sb_key(b, "shape");
         sb_shape(b, op->ndim, op->shape);
+        break;
+    case ML_OP_FIELD:
+        sb_key(b, "name");
+        ml_strbuf_json(b, op->names[0], ML_FIELD_NAME_MAX, true);
+        break;
+    case ML_OP_FIELDS:
+        sb_key(b, "names");
+        sb_mem(b, "[", 1);
+        for (int j = 0; j < clamp(op->nnames, ML_MAX_FIELDS); j++) {
+            if (j)
+                sb_mem(b, ",", 1);
+            ml_strbuf_json(b, op->names[j], ML_FIELD_NAME_MAX, true);
+        }
+        sb_mem(b, "]", 1);
+        break;
+    case ML_OP_AS_STRIDED:
+        sb_key(b, "shape");
+        sb_shape(b, op->ndim, op->shape);
+        sb_key(b, "strides");
+        sb_shape(b, op->ndim, op->strides);
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        sb_key(b, "window");
+        sb_shape(b, op->ndim, op->shape);
+        sb_key(b, "axis");
+        if (op->has_axes)
+            sb_axes(b, op->ndim, op->axes);
+        else
+            sb_str(b, "null");
+        break;
+    case ML_OP_DIAGONAL:
+        sb_key(b, "offset");
+        sb_int(b, (long long)op->index);
+        sb_key(b, "axis1");
+        sb_int(b, op->axis);
+        sb_key(b, "axis2");
+        sb_int(b, op->axis2);
+        break;
+    case ML_OP_FLIP:
+        sb_key(b, "axis");
+        if (op->has_axis)
+            sb_int(b, op->axis);
+        else
+            sb_str(b, "null");
+        break;
+    case ML_OP_ROT90: {
+        int axes[2] = {op->axis, op->axis2};
+        sb_key(b, "k");
+        sb_int(b, (long long)op->index);
+        sb_key(b, "axes");
+        sb_axes(b, 2, axes);
+        break;
+    }
+    case ML_OP_ASARRAY:
+        sb_key(b, "via");
+        ml_strbuf_json(b, op->via_view ? "view" : "asarray", 8, true);
         break;
     default:
         break;

@@ -109,6 +109,39 @@ int64_t ml_layout_size(const ml_view *v)
     return elements(v->ndim, v->shape);
 }
 
+/* A dtype's fields, packed one after the other. */
+static void set_dtype(ml_view *v, const ml_dtype *d)
+{
+    v->dtype = *d;
+    int at = 0;
+    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++) {
+        v->field_offset[i] = at;
+        at += ml_field_size(d, i);
+    }
+}
+
+int ml_layout_field(const ml_view *v, const char *name)
+{
+    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
+        if (strncmp(v->dtype.names[i], name, ML_FIELD_NAME_MAX) == 0)
+            return i;
+    return -1;
+}
+
+bool ml_layout_span(const ml_view *v, int64_t *lo, int64_t *hi)
+{
+    *lo = *hi = v->offset;
+    if (elements(v->ndim, v->shape) == 0)
+        return true;
+    for (int i = 0; i < v->ndim; i++) {
+        int64_t reach;
+        if (__builtin_mul_overflow(v->shape[i] - 1, v->strides[i], &reach) ||
+            __builtin_add_overflow(reach < 0 ? *lo : *hi, reach, reach < 0 ? lo : hi))
+            return false;
+    }
+    return !__builtin_add_overflow(*hi, (int64_t)v->itemsize, hi);
+}
+
 static void update_flags(ml_view *v)
 {
     v->c_contiguous = ml_layout_c_contiguous(v->ndim, v->shape, v->strides, v->itemsize);
@@ -121,6 +154,8 @@ void ml_layout_backing(const ml_case *c, ml_view *v)
     v->ndim = c->ndim < 0 ? 0 : c->ndim > ML_MAX_NDIM ? ML_MAX_NDIM : c->ndim;
     memcpy(v->shape, c->shape, sizeof(int64_t) * (size_t)v->ndim);
     v->itemsize = ml_dtype_itemsize(&c->dtype);
+    set_dtype(v, &c->dtype);
+    v->extent = wmul(elements(v->ndim, v->shape), v->itemsize);
     packed_strides(v, c->order == 'F');
     update_flags(v);
 }
@@ -198,6 +233,7 @@ static void make_copy(ml_view *v, bool f_order)
 {
     v->copy = true;
     v->offset = 0;
+    v->extent = wmul(elements(v->ndim, v->shape), v->itemsize);
     packed_strides(v, f_order);
 }
 
@@ -320,8 +356,10 @@ ml_view_rule ml_layout_view_rule(const ml_view *v, int itemsize)
     return bytes % itemsize == 0 ? ML_VIEW_OK : ML_VIEW_NOT_MULTIPLE;
 }
 
-static void view(ml_view *v, int itemsize)
+static void view(ml_view *v, const ml_dtype *d)
 {
+    int itemsize = ml_dtype_itemsize(d);
+    set_dtype(v, d);
     if (itemsize != v->itemsize && v->ndim > 0 && itemsize > 0) {
         int last = v->ndim - 1;
         v->shape[last] = wmul(v->shape[last], v->itemsize) / itemsize;
@@ -339,6 +377,130 @@ static void broadcast(ml_view *v, const ml_op *op)
     v->ndim = nd;
     memcpy(v->shape, op->shape, sizeof(int64_t) * (size_t)nd);
     memcpy(v->strides, strides, sizeof strides);
+}
+
+/* a["name"]: the field's bytes in each item; a sub-array's dims follow. */
+static void field(ml_view *v, const char *name)
+{
+    int f = ml_layout_field(v, name);
+    if (f < 0)
+        return;
+    ml_dtype d = v->dtype;
+    v->offset = wadd(v->offset, v->field_offset[f]);
+    v->itemsize = d.fields[f].size;
+    int sub = d.subndim[f], nd = v->ndim + sub > ML_MAX_NDIM ? ML_MAX_NDIM - sub : v->ndim;
+    int64_t stride = v->itemsize;
+    for (int j = sub - 1; j >= 0; j--) {
+        v->shape[nd + j] = d.subshape[f][j];
+        v->strides[nd + j] = stride;
+        stride *= d.subshape[f][j];
+    }
+    v->ndim = nd + sub;
+    memset(&v->dtype, 0, sizeof v->dtype);
+    v->dtype.scalar = d.fields[f];
+}
+
+/* a[[names]]: the chosen fields where they were, the item size kept. */
+static void fields(ml_view *v, const ml_op *op)
+{
+    ml_dtype d = v->dtype, out = {0};
+    int at[ML_MAX_FIELDS], n = 0;
+    for (int j = 0; j < op->nnames && j < ML_MAX_FIELDS; j++) {
+        int f = ml_layout_field(v, op->names[j]);
+        if (f < 0)
+            continue;
+        memcpy(out.names[n], d.names[f], ML_FIELD_NAME_MAX);
+        out.fields[n] = d.fields[f];
+        out.subndim[n] = d.subndim[f];
+        memcpy(out.subshape[n], d.subshape[f], sizeof out.subshape[n]);
+        at[n++] = v->field_offset[f];
+    }
+    out.nfields = n;
+    v->dtype = out;
+    memcpy(v->field_offset, at, sizeof(int) * (size_t)n);
+}
+
+static void complex_part(ml_view *v, bool imag)
+{
+    v->itemsize /= 2;
+    v->dtype.scalar.kind = 'f';
+    v->dtype.scalar.size = v->itemsize;
+    if (imag)
+        v->offset = wadd(v->offset, v->itemsize);
+}
+
+static void sliding_window(ml_view *v, const ml_op *op)
+{
+    int nd = v->ndim, n = op->ndim;
+    if (nd + n > ML_MAX_NDIM)
+        return;
+    for (int j = 0; j < n; j++) {
+        int a = op->has_axes ? norm(op->axes[j], nd) : j;
+        if (a < 0 || a >= nd)
+            return;
+        v->shape[a] = wadd(v->shape[a], 1 - op->shape[j]);
+        v->shape[nd + j] = op->shape[j];
+        v->strides[nd + j] = v->strides[a];
+    }
+    v->ndim = nd + n;
+}
+
+/* NumPy's PyArray_Diagonal: an offset past the array leaves the pointer. */
+static void diagonal(ml_view *v, const ml_op *op)
+{
+    int nd = v->ndim, a = norm(op->axis, nd), b = norm(op->axis2, nd);
+    if (a < 0 || b < 0 || a >= nd || b >= nd || a == b)
+        return;
+    int64_t n1 = v->shape[a], n2 = v->shape[b], s1 = v->strides[a],
+            s2 = v->strides[b], k = op->index;
+    if (k >= 0) {
+        if (k > n2)
+            n2 = 0;
+        else
+            v->offset = wadd(v->offset, wmul(k, s2)), n2 -= k;
+    } else {
+        if (-k > n1)
+            n1 = 0;
+        else
+            v->offset = wadd(v->offset, wmul(-k, s1)), n1 += k;
+    }
+    drop_axis(v, a > b ? a : b);
+    drop_axis(v, a > b ? b : a);
+    v->shape[v->ndim] = n1 < n2 ? n1 : n2;
+    v->strides[v->ndim] = wadd(s1, s2);
+    v->ndim++;
+}
+
+static void flip_axis(ml_view *v, int a)
+{
+    ml_op rev = {.kind = ML_OP_SLICE, .step = -1};
+    slice(v, a, &rev);
+}
+
+static void swap_axes(ml_view *v, int a, int b)
+{
+    int64_t d = v->shape[a], s = v->strides[a];
+    v->shape[a] = v->shape[b], v->strides[a] = v->strides[b];
+    v->shape[b] = d, v->strides[b] = s;
+}
+
+/* np.rot90: k % 4 quarter turns of axes (a, b). */
+static void rot90(ml_view *v, const ml_op *op)
+{
+    int a = norm(op->axis, v->ndim), b = norm(op->axis2, v->ndim);
+    if (a < 0 || b < 0 || a >= v->ndim || b >= v->ndim)
+        return;
+    int64_t k = ((op->index % 4) + 4) % 4;
+    if (k == 2) {
+        flip_axis(v, a);
+        flip_axis(v, b);
+    } else if (k == 1) {
+        flip_axis(v, b);
+        swap_axes(v, a, b);
+    } else if (k == 3) {
+        swap_axes(v, a, b);
+        flip_axis(v, b);
+    }
 }
 
 void ml_layout_apply(ml_view *v, const ml_op *op)
@@ -413,10 +575,47 @@ void ml_layout_apply(ml_view *v, const ml_op *op)
         ravel(v, op->order);
         break;
     case ML_OP_VIEW:
-        view(v, ml_dtype_itemsize(&op->dtype));
+        view(v, &op->dtype);
         break;
     case ML_OP_BROADCAST:
         broadcast(v, op);
+        break;
+    case ML_OP_FIELD:
+        field(v, op->names[0]);
+        break;
+    case ML_OP_FIELDS:
+        fields(v, op);
+        break;
+    case ML_OP_REAL:
+    case ML_OP_IMAG:
+        complex_part(v, op->kind == ML_OP_IMAG);
+        break;
+    case ML_OP_AS_STRIDED:
+        v->ndim = op->ndim < 0 ? 0 : op->ndim > ML_MAX_NDIM ? ML_MAX_NDIM : op->ndim;
+        memcpy(v->shape, op->shape, sizeof(int64_t) * (size_t)v->ndim);
+        memcpy(v->strides, op->strides, sizeof(int64_t) * (size_t)v->ndim);
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        sliding_window(v, op);
+        break;
+    case ML_OP_DIAGONAL:
+        if (nd >= 2)
+            diagonal(v, op);
+        break;
+    case ML_OP_FLIP:
+        if (op->has_axis && norm(op->axis, nd) >= 0 && norm(op->axis, nd) < nd)
+            flip_axis(v, norm(op->axis, nd));
+        else if (op->has_axis)
+            break;
+        else
+            for (a = 0; a < nd; a++)
+                flip_axis(v, a);
+        break;
+    case ML_OP_ROT90:
+        if (nd >= 2)
+            rot90(v, op);
+        break;
+    case ML_OP_ASARRAY:
         break;
     default:
         break;
