@@ -383,7 +383,7 @@ def observe(a, detail=False):
                           "first": moff + rel, "lo": lo, "hi": hi, "len": length}
         inside = a.size == 0 or (lo >= 0 and hi <= length)
     if inside:
-        c = np.ascontiguousarray(a)
+        c = _values_only(np.ascontiguousarray(a))
         try:
             obs["hash"] = hashlib.blake2b(c, digest_size=16).hexdigest()
         except (TypeError, ValueError, BufferError):
@@ -391,7 +391,7 @@ def observe(a, detail=False):
         if not dt.isnative:
             # the values in this machine's byte order: a copy that only
             # swapped the byte order keeps the values (docs/observation.md)
-            n = np.ascontiguousarray(c.astype(dt.newbyteorder("=")))
+            n = np.ascontiguousarray(c.astype(c.dtype.newbyteorder("=")))
             try:
                 obs["vhash"] = hashlib.blake2b(n, digest_size=16).hexdigest()
             except (TypeError, ValueError, BufferError):
@@ -403,6 +403,18 @@ def observe(a, detail=False):
     elif detail:
         obs["head"] = None
     return obs, inside
+
+
+def _values_only(c):
+    """c without the bytes between fields that a multi-field view leaves (its
+    gaps hold no value: copies need not keep them), or c itself when its
+    dtype has no gaps."""
+    dt = c.dtype
+    if dt.names is None:
+        return c
+    from numpy.lib import recfunctions
+    packed = recfunctions.repack_fields(dt)
+    return c if packed == dt else recfunctions.repack_fields(c)
 
 
 def _first_byte(a):
