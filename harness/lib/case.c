@@ -609,7 +609,8 @@ static bool step_field(const ml_op *op, walk *w, const char *base, errbuf *e)
     }
     path_key(p, base, multi ? "names" : "name");
     if (op->nnames < 1 || op->nnames > (multi ? ML_MAX_FIELDS : 1))
-        return count_fail(e, p, op->nnames, multi ? ML_MAX_FIELDS : 1, "names");
+        return multi ? fail(e, p, "needs 1 to %d names, not %d", ML_MAX_FIELDS, op->nnames)
+                     : fail(e, p, "needs 1 name, not %d", op->nnames);
     for (int j = 0; j < op->nnames; j++) {
         char pj[PATH_LEN];
         if (multi)
@@ -674,7 +675,7 @@ static bool step_sliding_window(const ml_op *op, walk *w, const char *base, errb
     path_key(p, base, "window");
     if (op->ndim < 1 || op->ndim > ML_MAX_NDIM)
         return op->ndim < 1 ? fail(e, p, "needs at least 1 dim")
-                            : count_fail(e, p, op->ndim, ML_MAX_NDIM, "dims");
+                            : count_fail(e, p, op->ndim, ML_MAX_NDIM, "values");
     for (int j = 0; j < op->ndim; j++) {
         path_idx(pj, p, j);
         if (op->shape[j] < 0)
