@@ -9,6 +9,7 @@
 
 #include "case.h"
 #include "check.h"
+#include "layout.h"
 
 #define EXAMPLE "{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[15]," \
                 "\"order\":\"C\",\"offset\":0,\"mode\":\"r\"},\"ops\":[{\"op\":\"reshape\"," \
@@ -248,7 +249,7 @@ static void parse_should_reject_wrong_types_with_the_expected_type(void)
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"view\",\"dtype\":[[\"a\"]]}")),
               "ops[0].dtype[0]: expected a [name, dtype] pair or a [name, dtype, shape] triple");
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"view\",\"dtype\":[[\"a\",8]]}")),
-              "ops[0].dtype[0][1]: expected string");
+              "ops[0].dtype[0][1]: expected string or array");
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"ravel\",\"order\":\"CF\"}")),
               "ops[0].order: must be \"C\", \"F\", \"A\" or \"K\"");
 }
@@ -684,6 +685,7 @@ static const char *cj(const char *dtype, const char *shape, const char *ops)
 
 #define REC "[[\"x\",\"<f8\"],[\"y\",\"<i2\"],[\"v\",\"<f4\",[2,3]]]"
 #define CPLX "\"<c16\""
+#define NESTED "[[\"x\",\"<i4\"],[\"p\",[[\"a\",\"<i2\"],[\"b\",\">f8\"]],[2]]]"
 #define F8 "\"<f8\""
 
 /* Each canonical case parses, writes back byte for byte, and the write
@@ -709,6 +711,8 @@ static void new_ops_and_sub_array_fields_should_round_trip_byte_for_byte(void)
         {F8, "[4,6]", "{\"op\":\"asarray\",\"via\":\"asarray\"}"},
         {F8, "[4,6]", "{\"op\":\"asarray\",\"via\":\"view\"}"},
         {REC, "[4]", "{\"op\":\"view\",\"dtype\":[[\"p\",\"<i2\",[5]],[\"q\",\"<f8\",[1,3]]]}"},
+        {NESTED, "[4]", "{\"op\":\"field\",\"name\":\"p\"},{\"op\":\"field\",\"name\":\"b\"}"},
+        {NESTED, "[4]", "{\"op\":\"fields\",\"names\":[\"p\"]},{\"op\":\"field\",\"name\":\"p\"}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *json = cj(cases[i][0], cases[i][1], cases[i][2]);
@@ -1089,6 +1093,32 @@ static void asarray_should_know_its_two_ways(void)
     CHECK_STR(shape_of("[4]", "{\"op\":\"asarray\"}"), "ops[0].via: missing");
 }
 
+static void inner_structures_should_be_checked_and_viewed(void)
+{
+    CHECK_STR(cj_error("[[\"p\",[]]]", "[2]", ""), "dtype[0][1]: an inner structure needs 1 to 4 fields, not 0");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",\"<i2\"],[\"a\",\"<i4\"]]]]", "[2]", ""),
+              "dtype[0][1][1][0]: duplicate field name \"a\"");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",[[\"b\",\"<i2\"]]]]]]", "[2]", ""),
+              "dtype[0][1][0][1]: expected string");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",\"<i3\"]]]]", "[2]", ""), "dtype[0][1][0][1]: unknown dtype \"<i3\"");
+    CHECK_STR(cj_error(NESTED, "[2]", "{\"op\":\"field\",\"name\":\"a\"}"),
+              "ops[0].name: no field \"a\" in the dtype");
+    /* a["p"]["b"]: the inner structure at byte 4 of 24, then its field at 2,
+     * the sub-array's dim after the array's (NumPy: strides (24, 10), +6) */
+    ml_case c;
+    ml_view v[ML_MAX_OPS + 1];
+    char err[ML_ERR_MAX];
+    CHECK(parse(cj(NESTED, "[3]", "{\"op\":\"field\",\"name\":\"p\"},{\"op\":\"field\",\"name\":\"b\"}"),
+                &c, err));
+    CHECK(ml_dtype_itemsize(&c.dtype) == 24);
+    CHECK(ml_layout_case(&c, 2, v));
+    CHECK(v[1].itemsize == 10 && v[1].dtype.nfields == 2 && v[1].field_offset[1] == 2);
+    CHECK(v[1].ndim == 2 && v[1].shape[1] == 2 && v[1].strides[0] == 24 && v[1].strides[1] == 10);
+    CHECK(v[1].offset == 4);
+    CHECK(v[2].itemsize == 8 && v[2].dtype.nfields == 0 && v[2].dtype.scalar.byteorder == '>');
+    CHECK(v[2].offset == 6 && v[2].strides[1] == 10);
+}
+
 static void sub_array_fields_should_be_checked_like_numpy_dtypes(void)
 {
     CHECK_STR(cj_error("[[\"v\",\"<f4\",[16,16]]]", "[2]", ""), "ok");
@@ -1178,6 +1208,7 @@ int main(void)
     RUN(rot90_should_refuse_axes_numpy_calls_the_same);
     RUN(asarray_should_know_its_two_ways);
     RUN(sub_array_fields_should_be_checked_like_numpy_dtypes);
+    RUN(inner_structures_should_be_checked_and_viewed);
     RUN(w_plus_should_be_valid_with_either_source);
     return check_summary("case");
 }

@@ -171,6 +171,15 @@ static void gen_dtype(ml_src *s, ml_dtype *d)
     d->nfields = 2 + below(s, 2);
     for (int i = 0; i < d->nfields; i++) {
         d->fields[i] = gen_scalar(s);
+        if (below(s, 6) == 0) {             /* an inner structure: ("p", [("x", "<i2"), ...]) */
+            static const char *const inner[] = {"p", "q", "r", "s"};
+            d->nsub[i] = 1 + below(s, 3);
+            for (int j = 0; j < d->nsub[i]; j++) {
+                strcpy(d->subnames[i][j], inner[j]);
+                d->subfields[i][j] = gen_scalar(s);
+            }
+            d->fields[i] = d->subfields[i][0];
+        }
         if (below(s, 4) == 0) {             /* a sub-array field: ("v", "<f4", (3,)) */
             d->subndim[i] = 1 + below(s, 2);
             for (int j = 0; j < d->subndim[i]; j++)
@@ -544,6 +553,12 @@ static void gen_fields(gen *g, ml_op *op)
         order[j] = order[r];
         order[r] = t;
     }
+    if (op->kind == ML_OP_FIELD) {    /* a sub-array field adds dims: only where they fit */
+        int k = 0;
+        while (k < n - 1 && g->ndim + g->view.dtype.subndim[order[k]] > g->op_ndim)
+            k++;
+        order[0] = order[k];
+    }
     op->nnames = op->kind == ML_OP_FIELD ? 1 : 1 + below(s, n);
     for (int j = 0; j < op->nnames; j++)
         memcpy(op->names[j], g->view.dtype.names[order[j]], ML_FIELD_NAME_MAX);
@@ -568,7 +583,10 @@ static void gen_op(gen *g, int i, ml_op *op)
     };
     bool structured = g->view.dtype.nfields > 0;
     bool complex = !structured && g->view.dtype.scalar.kind == 'c';
-    w[ML_OP_FIELD] = structured ? 30 : 0;
+    bool field_fits = false;
+    for (int f = 0; f < g->view.dtype.nfields; f++)
+        field_fits = field_fits || g->ndim + g->view.dtype.subndim[f] <= g->op_ndim;
+    w[ML_OP_FIELD] = field_fits ? 30 : 0;
     w[ML_OP_FIELDS] = structured ? 20 : 0;
     w[ML_OP_REAL] = w[ML_OP_IMAG] = complex ? 15 : 0;
     if (g->ndim < 2)
@@ -577,7 +595,7 @@ static void gen_op(gen *g, int i, ml_op *op)
         w[ML_OP_FLIP] = w[ML_OP_SLIDING_WINDOW] = 0;
     /* The public bug family: 1-D backings reshaped to 2-D, 2-D ones transposed. */
     if (g->ndim == 1 && g->elems > 1)
-        w[ML_OP_RESHAPE] = 45;
+        w[ML_OP_RESHAPE] = 55;
     if (g->ndim == 2)
         w[ML_OP_TRANSPOSE] = 22;
     if (g->ndim == 0)
