@@ -1280,6 +1280,19 @@ static bool read_ints(const cJSON *obj, const char *parent, const char *key, int
     return true;
 }
 
+/* The name at the head of the field pair f (path fp), into out. */
+static bool read_field_name(const cJSON *f, const char *fp, char out[ML_FIELD_NAME_MAX], errbuf *e)
+{
+    char p[PATH_LEN];
+    path_idx(p, fp, 0);
+    if (!cJSON_IsString(f->child))
+        return expected(p, "string", e);
+    if (!check_name(f->child->valuestring, SIZE_MAX, p, e))
+        return false;
+    memcpy(out, f->child->valuestring, strlen(f->child->valuestring) + 1);
+    return true;
+}
+
 /* The inner structure of field i: [name, scalar] pairs, one level deep. */
 static bool read_inner(const cJSON *v, const char *path, ml_dtype *d, int i, errbuf *e)
 {
@@ -1292,13 +1305,9 @@ static bool read_inner(const cJSON *v, const char *path, ml_dtype *d, int i, err
         path_idx(fp, path, j);
         if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) != 2)
             return fail(e, fp, "expected a [name, dtype] pair (inner structures hold scalars)");
-        const cJSON *name = f->child, *scalar = f->child->next;
-        path_idx(p, fp, 0);
-        if (!cJSON_IsString(name))
-            return expected(p, "string", e);
-        if (!check_name(name->valuestring, SIZE_MAX, p, e))
+        const cJSON *scalar = f->child->next;
+        if (!read_field_name(f, fp, d->subnames[i][j], e))
             return false;
-        memcpy(d->subnames[i][j], name->valuestring, strlen(name->valuestring) + 1);
         path_idx(p, fp, 1);
         if (!cJSON_IsString(scalar))
             return expected(p, "string", e);
@@ -1329,13 +1338,9 @@ static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
         path_idx(fp, path, i);
         if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) < 2 || cJSON_GetArraySize(f) > 3)
             return fail(e, fp, "expected a [name, dtype] pair or a [name, dtype, shape] triple");
-        const cJSON *name = f->child, *scalar = f->child->next;
-        path_idx(p, fp, 0);
-        if (!cJSON_IsString(name))
-            return expected(p, "string", e);
-        if (!check_name(name->valuestring, SIZE_MAX, p, e))
+        const cJSON *scalar = f->child->next;
+        if (!read_field_name(f, fp, d->names[i], e))
             return false;
-        memcpy(d->names[i], name->valuestring, strlen(name->valuestring) + 1);
         path_idx(p, fp, 1);
         if (cJSON_IsArray(scalar)) {
             if (!read_inner(scalar, p, d, i, e))
