@@ -661,7 +661,7 @@ static bool step_as_strided(const ml_op *op, walk *w, const char *base, errbuf *
     int64_t lo, hi;
     if (!ml_layout_span(&next, &lo, &hi))
         return fail(e, p, "the bytes reached overflow int64");
-    if (lo < 0 || hi > next.extent)
+    if (ml_layout_size(&next) && (lo < 0 || hi > next.extent))
         return fail(e, p, "reaches bytes [%lld, %lld) outside the %lld bytes of memory viewed",
                     (long long)lo, (long long)hi, (long long)next.extent);
     return true;

@@ -10,7 +10,9 @@ This reducer sends exactly what is needed to rebuild any view on the same
 bytes of the same file:
 
 * the file name, dtype and mode (``w+`` becomes ``r+``: the file exists by
-  then and ``w+`` would truncate it),
+  then and ``w+`` would truncate it); the dtype object itself is pickled, so
+  sub-array fields and the dtype of a multi-field view (gaps, fields out of
+  order, the parent's item size) come back as they were,
 * the file offset of the view's lowest byte and the number of bytes it spans,
 * the position of element ``[0, ..., 0]`` inside that span,
 * shape, strides and writeability.
@@ -42,7 +44,8 @@ def backing_memmap(a):
     """The np.memmap at the root of a's base chain (its .base is the mmap), or None.
 
     The chain is walked with a generic getattr, as joblib does: a view made by
-    as_strided is based on a DummyArray, which is not an ndarray.
+    as_strided (sliding_window_view too) is based on a DummyArray, which is
+    not an ndarray.
     """
     b = getattr(a, "base", None)
     while b is not None:

@@ -97,14 +97,22 @@ def _realpath(path):
     return os.path.join(r, b)
 
 
+def _field(p):
+    """One field of a structured dtype spec: [name, scalar] or [name, scalar, [dims]]."""
+    if len(p) == 3:
+        return (str(p[0]), str(p[1]), tuple(int(x) for x in p[2]))
+    n, s = p
+    return (str(n), str(s))
+
+
 def _dtype(spec):
-    key = spec if isinstance(spec, str) else tuple(tuple(p) for p in spec)
+    key = spec if isinstance(spec, str) else tuple(_field(p) for p in spec)
     dt = _dtypes.get(key)
     if dt is None:
         if isinstance(spec, str):
             dt = np.dtype(spec)
         else:
-            dt = np.dtype([(str(n), str(s)) for n, s in spec])
+            dt = np.dtype(list(key))
         if len(_dtypes) >= 512:   # structured dtypes are endless: keep memory flat
             _dtypes.clear()
         _dtypes[key] = dt
@@ -112,7 +120,14 @@ def _dtype(spec):
 
 
 def _dtype_str(dt):
-    return dt.str if dt.fields is None else str(dt.descr)
+    if dt.fields is None:
+        return dt.str
+    try:
+        return str(dt.descr)
+    except ValueError:
+        # a multi-field view whose fields are out of order (or overlap) has
+        # no descr: NumPy's own spelling, names, formats, offsets, itemsize
+        return str(dt)
 
 
 def _values(rng, dt, n):
@@ -135,7 +150,13 @@ def make_data(dt, n, seed):
         return _values(rng, dt, n).tobytes()
     arr = np.empty(n, dt)
     for name in dt.names:
-        arr[name] = _values(rng, dt.fields[name][0], n)
+        # a sub-array field ("v", "<f4", (3,)): arr[name] has shape (n, 3),
+        # filled from n * 3 values of its base dtype in C order
+        f = dt.fields[name][0]
+        count = n
+        for d in f.shape:
+            count *= d
+        arr[name] = _values(rng, f.base, count).reshape((n,) + f.shape)
     return arr.tobytes()
 
 
@@ -201,6 +222,14 @@ def _npy_header(dt, shape, fortran):
     return buf.getvalue()
 
 
+def _fill(m, data, n):
+    """Write data (n elements, in m's memory order) through the memmap m, and flush."""
+    if n:
+        flat = m if m.flags.c_contiguous else m.T
+        flat.reshape(-1)[...] = np.frombuffer(data, dtype=m.dtype)
+    m.flush()
+
+
 def build_backing(dt, backing, seed, path):
     """Create the backing file at path and open it as NumPy would; returns the memmap."""
     shape = tuple(backing["shape"])
@@ -212,10 +241,17 @@ def build_backing(dt, backing, seed, path):
         n *= d
     data = make_data(dt, n, seed)
     if backing["source"] == "npy":
+        if mode == "w+":
+            # created by NumPy, the data written through the new memmap
+            m = np.lib.format.open_memmap(path, mode="w+", dtype=dt, shape=shape,
+                                          fortran_order=order == "F")
+            _fill(m, data, n)
+            return m
         # the bytes np.lib.format.open_memmap(path, "w+", dt, shape,
-        # fortran_order=order == "F") would leave once filled
+        # fortran_order=order == "F") would leave once filled, opened as
+        # np.load(path, mmap_mode=mode) opens them
         _write_file(path, (_npy_header(dt, shape, order == "F"), data))
-        return np.load(path, mmap_mode=mode)
+        return np.lib.format.open_memmap(path, mode=mode)
     if mode == "w+":
         m = np.memmap(path, dtype=dt, mode="w+", offset=offset, shape=shape, order=order)
         if offset:
@@ -224,10 +260,7 @@ def build_backing(dt, backing, seed, path):
                 os.pwrite(fd, bytes((FILLER,)) * offset, 0)
             finally:
                 os.close(fd)
-        if n:
-            flat = m if m.flags.c_contiguous else m.T
-            flat.reshape(-1)[...] = np.frombuffer(data, dtype=dt)
-        m.flush()
+        _fill(m, data, n)
         return m
     _write_file(path, (bytes((FILLER,)) * offset, data))
     return np.memmap(path, dtype=dt, mode=mode, offset=offset, shape=shape, order=order)
@@ -263,6 +296,33 @@ def apply_op(a, op):
         return a.view(_dtype(op["dtype"]))
     if name == "broadcast":
         return np.broadcast_to(a, tuple(op["shape"]))
+    if name == "field":
+        return a[op["name"]]
+    if name == "fields":
+        return a[list(op["names"])]
+    if name == "real":
+        return a.real
+    if name == "imag":
+        return a.imag
+    if name == "as_strided":
+        return np.lib.stride_tricks.as_strided(a, tuple(op["shape"]), tuple(op["strides"]))
+    if name == "sliding_window":
+        axis = op["axis"]
+        return np.lib.stride_tricks.sliding_window_view(
+            a, tuple(op["window"]), None if axis is None else tuple(axis))
+    if name == "diagonal":
+        return a.diagonal(op["offset"], op["axis1"], op["axis2"])
+    if name == "flip":
+        return np.flip(a, op["axis"])
+    if name == "rot90":
+        return np.rot90(a, op["k"], tuple(op["axes"]))
+    if name == "asarray":
+        via = op["via"]
+        if via == "asarray":
+            return np.asarray(a)
+        if via == "view":
+            return a.view(np.ndarray)
+        raise ValueError(f'via: must be "asarray" or "view", not {via!r}')
     raise ValueError(f"unknown op {name!r}")
 
 

@@ -535,3 +535,185 @@ def test_integers_beyond_2_53_travel_as_digit_strings(run):
     assert r["status"] == "ok", r
     assert r["parent"]["strides"] == [str(8 * step)]
     assert r["parent"]["shape"] == [1] and r["child"]["shape"] == [1]   # small integers stay numbers
+
+
+# ---- the newer ops, sub-array fields, npy w+ ----------------------------------------------
+
+SUB = [["x", "<i4"], ["y", ">f8"], ["z", "<f4"], ["v", "<f4", [3]], ["w", ">i2", [2, 2]]]
+SUB_NP = np.dtype([("x", "<i4"), ("y", ">f8"), ("z", "<f4"), ("v", "<f4", (3,)), ("w", ">i2", (2, 2))])
+SL = np.lib.stride_tricks
+
+# (name, dtype, backing shape, backing extras, ops, the same view written in NumPy)
+NEW_OPS = [
+    ("field", SUB, (6,), {}, [{"op": "field", "name": "y"}], lambda a: a["y"]),
+    ("field-subarray", SUB, (2, 3), {"order": "F"}, [{"op": "field", "name": "w"}], lambda a: a["w"]),
+    ("fields", SUB, (6,), {}, [{"op": "fields", "names": ["x", "v"]}], lambda a: a[["x", "v"]]),
+    ("fields-out-of-order", SUB, (6,), {"source": "npy"}, [{"op": "fields", "names": ["z", "x"]}],
+     lambda a: a[["z", "x"]]),
+    ("real", "<c16", (4, 5), {}, [{"op": "real"}], lambda a: a.real),
+    ("imag", ">c8", (4, 5), {"order": "F", "offset": 4},
+     [slice_(1, None, None, -2), {"op": "imag"}], lambda a: a[:, ::-2].imag),
+    ("as_strided", "<f8", (20,), {}, [{"op": "as_strided", "shape": [5, 4], "strides": [16, 8]}],
+     lambda a: SL.as_strided(a, (5, 4), (16, 8))),
+    ("as_strided-negative", "<u2", (4, 5), {"offset": 2},
+     [slice_(0, None, None, -1), {"op": "as_strided", "shape": [3, 4], "strides": [-10, 0]}],
+     lambda a: SL.as_strided(a[::-1], (3, 4), (-10, 0))),
+    ("as_strided-fields", SUB, (6,), {},
+     [{"op": "fields", "names": ["z", "x"]}, {"op": "as_strided", "shape": [2, 3], "strides": [36, 72]}],
+     lambda a: SL.as_strided(a[["z", "x"]], (2, 3), (36, 72))),
+    ("as_strided-empty", "<f8", (20,), {}, [{"op": "as_strided", "shape": [0, 4], "strides": [16, 8]}],
+     lambda a: SL.as_strided(a, (0, 4), (16, 8))),
+    ("sliding_window", "<i4", (4, 6), {}, [{"op": "sliding_window", "window": [2, 3], "axis": None}],
+     lambda a: SL.sliding_window_view(a, (2, 3))),
+    ("sliding_window-axis", ">i8", (4, 6), {"order": "F"},
+     [{"op": "sliding_window", "window": [2, 2], "axis": [1, -1]}],
+     lambda a: SL.sliding_window_view(a, (2, 2), (1, -1))),
+    ("diagonal", "<i4", (4, 6), {"mode": "r+"}, [{"op": "diagonal", "offset": 1, "axis1": 0, "axis2": 1}],
+     lambda a: a.diagonal(1, 0, 1)),
+    ("diagonal-3d", "<f4", (3, 4, 5), {}, [{"op": "diagonal", "offset": -1, "axis1": 2, "axis2": 0}],
+     lambda a: a.diagonal(-1, 2, 0)),
+    ("diagonal-empty", "<f4", (3, 4), {}, [{"op": "diagonal", "offset": 9, "axis1": 0, "axis2": 1}],
+     lambda a: a.diagonal(9, 0, 1)),
+    ("flip", "<i2", (4, 6), {"mode": "c"}, [{"op": "flip", "axis": None}], lambda a: np.flip(a)),
+    ("flip-axis", "<i2", (4, 6), {}, [{"op": "flip", "axis": -1}], lambda a: np.flip(a, -1)),
+    ("rot90", "<f8", (4, 6), {}, [{"op": "rot90", "k": 1, "axes": [0, 1]}], lambda a: np.rot90(a, 1, (0, 1))),
+    ("rot90-k", "<f8", (2, 4, 6), {"order": "F"}, [{"op": "rot90", "k": -3, "axes": [2, 0]}],
+     lambda a: np.rot90(a, -3, (2, 0))),
+    ("asarray", "<f8", (4, 6), {"mode": "r+"}, [{"op": "asarray", "via": "asarray"}], lambda a: np.asarray(a)),
+    ("asarray-view", "<f8", (4, 6), {"source": "npy", "mode": "w+"}, [{"op": "asarray", "via": "view"}],
+     lambda a: a.view(np.ndarray)),
+]
+
+
+def new_op_case(dtype, shape, extra, ops):
+    return case(dtype=dtype, shape=shape, ops=ops, **extra)
+
+
+def build(tmpdir, c, name):
+    """The case's backing memmap, built by the runner, and its file."""
+    path = os.path.join(tmpdir, name + (".npy" if c["backing"]["source"] == "npy" else ".dat"))
+    return runner.build_backing(runner._dtype(c["dtype"]), c["backing"], c["seed"], path), path
+
+
+def layout(a, m):
+    """What makes a view: type of array, shape, strides, dtype, file offset of a[0, ...], values."""
+    first = m.offset + a.__array_interface__["data"][0] - m.__array_interface__["data"][0]
+    values = np.ascontiguousarray(a).tobytes() if a.size else b""
+    return (a.shape, a.strides, a.dtype, first, bool(a.flags.writeable), values)
+
+
+@pytest.mark.parametrize("name,dtype,shape,extra,ops,expr", NEW_OPS, ids=[t[0] for t in NEW_OPS])
+def test_each_new_op_gives_what_numpy_gives_for_the_same_expression(tmpdir, name, dtype, shape, extra,
+                                                                      ops, expr):
+    c = new_op_case(dtype, shape, extra, ops)
+    m, path = build(tmpdir, c, name)
+    try:
+        a = m
+        for op in ops:
+            a = runner.apply_op(a, op)
+        want = expr(m)
+        assert type(a) is type(want)
+        assert layout(a, m) == layout(want, m)
+        assert reference.backing_memmap(a) is m
+    finally:
+        a = want = m = None
+        os.unlink(path)
+
+
+@pytest.mark.parametrize("name,dtype,shape,extra,ops,expr", NEW_OPS, ids=[t[0] for t in NEW_OPS])
+def test_the_reference_reducer_rebuilds_each_new_op_exactly(tmpdir, name, dtype, shape, extra, ops, expr):
+    c = new_op_case(dtype, shape, extra, ops)
+    m, path = build(tmpdir, c, name)
+    try:
+        a = expr(m)
+        fn, args = runner.pickle.loads(runner.pickle.dumps(reference.reduce(a)))
+        b = fn(*args)
+        mb = reference.backing_memmap(b)
+        assert mb is not None and os.path.samefile(mb.filename, path)
+        assert layout(b, mb) == layout(a, m)
+    finally:
+        a = b = m = mb = None
+        os.unlink(path)
+
+
+def test_the_reference_transport_keeps_everything_on_the_new_ops(run):
+    cases = [with_transport(new_op_case(d, s, e, o), "reference") for _, d, s, e, o, _ in NEW_OPS]
+    for c, r in zip(cases, run(*cases)):
+        assert share_violations(r, c["backing"]["mode"]) == [], (c, r)
+
+
+def test_an_op_that_does_not_fit_its_array_makes_the_case_invalid(run):
+    r1, r2, r3 = run(case(ops=[{"op": "real"}, {"op": "field", "name": "x"}]),
+                     case(dtype=SUB, ops=[{"op": "fields", "names": ["x", "nope"]}]),
+                     case(ops=[{"op": "asarray", "via": "copy"}]))
+    assert r1["status"] == "invalid" and r1["message"].startswith("ops[1].field: ")
+    assert r2["status"] == "invalid" and r2["message"].startswith("ops[0].fields: ")
+    assert r3["status"] == "invalid" and r3["message"].startswith("ops[0].asarray: ")
+
+
+def test_a_dtype_spec_with_sub_array_fields_is_numpys_dtype():
+    assert runner._dtype(SUB) == SUB_NP
+    assert runner._dtype(SUB) is runner._dtype(json.loads(json.dumps(SUB)))   # cached
+    assert runner._dtype([["a", "<f8"], ["b", "|u1", [1]]]) == np.dtype([("a", "<f8"), ("b", "|u1", (1,))])
+
+
+def test_sub_array_fields_are_filled_with_n_times_their_size_values_in_c_order():
+    n, seed = 5, 42
+    arr = np.frombuffer(runner.make_data(SUB_NP, n, seed), SUB_NP)
+    assert arr["v"].shape == (5, 3) and arr["w"].shape == (5, 2, 2)
+    rng = np.random.default_rng(seed)
+    assert (arr["x"] == np.frombuffer(rng.bytes(n * 4), "<i4")).all()
+    assert (arr["y"] == rng.standard_normal(n).astype(">f8")).all()
+    assert (arr["z"] == rng.standard_normal(n).astype("<f4")).all()
+    assert (arr["v"] == rng.standard_normal(n * 3).astype("<f4").reshape(n, 3)).all()
+    assert (arr["w"] == np.frombuffer(rng.bytes(n * 4 * 2), ">i2").reshape(n, 2, 2)).all()
+    assert runner.make_data(SUB_NP, 0, seed) == b""
+
+
+@pytest.mark.parametrize("spec,digest", [
+    ("<f8", "fc62dc34ea4f620b"), (">c8", "2c3fbf335927e666"), ("|b1", "0d03901fb895f5dc"),
+    (">i2", "2452f3729c61c3f8"), ([["x", "<i4"], ["y", ">f8"]], "55edbfa426f80265"),
+    ([["a", "|b1"], ["b", "<c16"], ["c", ">u2"]], "cabb55ecc65eae5f")])
+def test_the_data_of_the_older_dtypes_stays_byte_identical(spec, digest):
+    # the regression corpus replays cases against observations of these bytes
+    import hashlib
+    data = runner.make_data(runner._dtype(spec), 37, 11)
+    assert hashlib.blake2b(data, digest_size=8).hexdigest() == digest
+
+
+def test_dtype_str_falls_back_to_numpys_spelling_for_fields_out_of_order():
+    a = np.zeros(3, SUB_NP)
+    assert runner._dtype_str(a[["z", "x"]].dtype) == str(a[["z", "x"]].dtype)
+    assert "'offsets': [12, 0]" in runner._dtype_str(a[["z", "x"]].dtype)
+    # where descr works the string stays what it was
+    assert runner._dtype_str(a[["x", "z"]].dtype) == str(a[["x", "z"]].dtype.descr)
+    assert runner._dtype_str(SUB_NP) == str(SUB_NP.descr)
+    assert runner._dtype_str(np.dtype([("x", "<i4"), ("y", ">f8")])) == "[('x', '<i4'), ('y', '>f8')]"
+    assert runner._dtype_str(np.dtype(">f4")) == ">f4"
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(3, 4), (), (0, 2)])
+def test_an_npy_w_plus_backing_is_created_by_open_memmap_with_the_bytes_of_the_others(tmpdir, order, shape):
+    base = case(dtype=SUB, shape=shape, order=order, source="npy", seed=5)
+    files = {}
+    for mode in ("r", "w+"):
+        c = dict(base, backing=dict(base["backing"], mode=mode))
+        m, path = build(tmpdir, c, "npy-" + mode.replace("+", "plus"))
+        assert isinstance(m, np.memmap) and m.mode == ("r+" if mode == "w+" else "r")
+        assert m.shape == shape and m.dtype == SUB_NP
+        n = int(np.prod(shape))
+        want = np.frombuffer(runner.make_data(SUB_NP, n, 5), SUB_NP).reshape(shape, order=order)
+        assert m.tobytes(order="A") == want.tobytes(order="A")   # the data in the file's order
+        with open(path, "rb") as f:
+            files[mode] = f.read()
+        m = None
+        os.unlink(path)
+    assert files["r"] == files["w+"]
+
+
+def test_an_npy_w_plus_backing_shares_its_writes_through_joblib(run):
+    (r,) = run(case(shape=(4, 6), source="npy", mode="w+", ops=[transpose()], transport="reference"))
+    assert share_violations(r, "w+") == []
+    assert r["write"] == {"parent_sees": True}
+    assert r["parent"]["backing"]["mode"] == "r+"   # open_memmap reopens what it created as r+
