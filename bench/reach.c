@@ -24,6 +24,8 @@ enum {
     F_VIEW_C, F_VIEW_F, F_VIEW_NEITHER, F_BACKING_C, F_BACKING_F, F_NEG_STRIDE, F_ZERO_STRIDE,
     F_EMPTY, F_EMPTY_AT_END, F_EMPTY_PAST_END, F_ITEMSIZE_CHANGE, F_SAME_SIZE_DTYPE, F_NON_NATIVE, F_COPY,
     F_BACKING_1D, F_GAPS, F_POINTER_OFFSET, F_FILE_OFFSET,
+    F_FIELD_VIEW, F_FIELDS_GAPS, F_SUBARRAY_DIMS, F_COMPLEX_PART, F_OVERLAP, F_UNALIGNED,
+    F_SLIDING_WINDOW, F_DIAGONAL, F_FLIP_NEG, F_ASARRAY, F_NPY_WPLUS,
     F_COUNT
 };
 
@@ -46,6 +48,17 @@ static const char *const names[F_COUNT] = {
     [F_GAPS] = "item size < |stride| (gaps)",
     [F_POINTER_OFFSET] = "pointer offset > 0 in the mapping",
     [F_FILE_OFFSET] = "file offset > 0 (backing)",
+    [F_FIELD_VIEW] = "field view (item size < |stride|)",
+    [F_FIELDS_GAPS] = "multi-field view with gaps",
+    [F_SUBARRAY_DIMS] = "sub-array field dims (field of a sub-array)",
+    [F_COMPLEX_PART] = "complex part (real/imag)",
+    [F_OVERLAP] = "as_strided, overlapping elements",
+    [F_UNALIGNED] = "unaligned data (pointer or stride)",
+    [F_SLIDING_WINDOW] = "sliding window",
+    [F_DIAGONAL] = "diagonal",
+    [F_FLIP_NEG] = "flip/rot90 negative stride",
+    [F_ASARRAY] = "plain ndarray over a memmap (asarray)",
+    [F_NPY_WPLUS] = "npy backing, mode w+",
 };
 
 static bool dtype_non_native(const ml_dtype *d)
@@ -56,6 +69,57 @@ static bool dtype_non_native(const ml_dtype *d)
         if (d->fields[i].byteorder == '>')
             return true;
     return false;
+}
+
+/* Alignment NumPy asks of an element: a scalar's size (a complex one's
+ * half), 1 for a packed structured item. */
+static int64_t align_of(const ml_dtype *d)
+{
+    if (d->nfields)
+        return 1;
+    return d->scalar.kind == 'c' ? d->scalar.size / 2 : d->scalar.size > 0 ? d->scalar.size : 1;
+}
+
+/* Some axis of size > 1 whose |stride| lies in [lo, hi]. */
+static bool stride_in(const ml_view *v, int64_t lo, int64_t hi)
+{
+    for (int i = 0; i < v->ndim; i++) {
+        int64_t s = v->strides[i] < 0 ? -v->strides[i] : v->strides[i];
+        if (v->shape[i] > 1 && s >= lo && s <= hi)
+            return true;
+    }
+    return false;
+}
+
+static bool negative_stride(const ml_view *v)
+{
+    for (int i = 0; i < v->ndim; i++)
+        if (v->shape[i] > 1 && v->strides[i] < 0)
+            return true;
+    return false;
+}
+
+/* Data at an address, or elements at strides, that are not a multiple of
+ * the scalar's alignment (the mapping starts page-aligned; an npy header
+ * keeps the data aligned; a copy is aligned). */
+static bool unaligned(const ml_view *v, int64_t file_offset)
+{
+    int64_t align = align_of(&v->dtype);
+    if (((v->copy ? 0 : file_offset) + v->offset) % align != 0)
+        return true;
+    for (int i = 0; i < v->ndim; i++)
+        if (v->shape[i] > 1 && v->strides[i] % align != 0)
+            return true;
+    return false;
+}
+
+/* A multi-field item whose fields cover less than the item. */
+static bool field_gaps(const ml_view *v)
+{
+    int covered = 0;
+    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
+        covered += ml_field_size(&v->dtype, i);
+    return v->dtype.nfields > 0 && covered < v->itemsize;
 }
 
 /* Marks the features case c reaches in seen[]. */
@@ -95,6 +159,47 @@ static void features(const ml_case *c, const ml_view *views, bool *seen)
         dt = &c->ops[i].dtype;
     }
     seen[F_NON_NATIVE] = dtype_non_native(dt);
+
+    /* the newer ops: what the view right after each one is */
+    seen[F_NPY_WPLUS] = c->source == ML_SRC_NPY && c->mode == ML_MODE_WPLUS;
+    seen[F_UNALIGNED] = unaligned(v, c->offset);
+    for (int i = 0; i < c->nops; i++) {
+        const ml_op *op = &c->ops[i];
+        const ml_view *in = &views[i], *out = &views[i + 1];
+        switch (op->kind) {
+        case ML_OP_FIELD: {
+            int f = ml_layout_field(in, op->names[0]);
+            seen[F_FIELD_VIEW] |= stride_in(out, (int64_t)out->itemsize + 1, INT64_MAX);
+            seen[F_SUBARRAY_DIMS] |= f >= 0 && in->dtype.subndim[f] > 0;
+            break;
+        }
+        case ML_OP_FIELDS:
+            seen[F_FIELDS_GAPS] |= field_gaps(out);
+            break;
+        case ML_OP_REAL:
+        case ML_OP_IMAG:
+            seen[F_COMPLEX_PART] = true;
+            break;
+        case ML_OP_AS_STRIDED:
+            seen[F_OVERLAP] |= stride_in(out, 0, (int64_t)out->itemsize - 1);
+            break;
+        case ML_OP_SLIDING_WINDOW:
+            seen[F_SLIDING_WINDOW] = true;
+            break;
+        case ML_OP_DIAGONAL:
+            seen[F_DIAGONAL] = true;
+            break;
+        case ML_OP_FLIP:
+        case ML_OP_ROT90:
+            seen[F_FLIP_NEG] |= negative_stride(out);
+            break;
+        case ML_OP_ASARRAY:
+            seen[F_ASARRAY] |= !out->copy;
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 int main(int argc, char **argv)
