@@ -180,7 +180,7 @@ static void gen_dtype(ml_src *s, ml_dtype *d)
             }
             d->fields[i] = d->subfields[i][0];
         }
-        if (below(s, 4) == 0) {             /* a sub-array field: ("v", "<f4", (3,)) */
+        if (below(s, 3) == 0) {             /* a sub-array field: ("v", "<f4", (3,)) */
             d->subndim[i] = 1 + below(s, 2);
             for (int j = 0; j < d->subndim[i]; j++)
                 d->subshape[i][j] = 1 + below(s, 4);
