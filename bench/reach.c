@@ -1,6 +1,10 @@
 /* Reach: which layouts the generator's cases get to, by the layout model.
  *
  *   reach [COUNT [SEED]]      (default 100000 cases of campaign seed 1)
+ *   reach --json DIR...       every file below DIR a JSON case: a corpus of
+ *                             the case_json or case_parse fuzz targets
+ *   reach --bytes DIR...      every file decoded as the case_bytes target
+ *                             decodes its input (default generator options)
  *
  * Generates COUNT cases as `memlayout run` does (ml_gen_nth, default
  * options), runs each through the validator and the op-level layout model
@@ -9,9 +13,11 @@
  * share of invalid cases. A feature under 0.5 % or an invalid share over 5 %
  * gets a FAIL line: a layout the generator seldom makes is a bug class a
  * campaign seldom tests. Exits 1 if any FAIL line was printed. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "gen.h"
@@ -202,8 +208,106 @@ static void features(const ml_case *c, const ml_view *views, bool *seen)
     }
 }
 
+typedef struct {
+    long count, invalid, hits[F_COUNT];
+    bool bytes;             /* --bytes: inputs decode as case_bytes does */
+} tally;
+
+static void count_case(tally *t, const ml_case *c, bool valid)
+{
+    ml_view views[ML_MAX_OPS + 1];
+    bool seen[F_COUNT] = {false};
+    t->count++;
+    if (!valid || !ml_case_validate(c, NULL, NULL, 0) || !ml_layout_case(c, c->nops, views)) {
+        t->invalid++;
+        return;
+    }
+    features(c, views, seen);
+    for (int f = 0; f < F_COUNT; f++)
+        t->hits[f] += seen[f];
+}
+
+static void count_file(tally *t, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    ml_case c;
+    if (t->bytes) {
+        ml_gen_opts o;
+        ml_src s;
+        memset(&o, 0, sizeof o);
+        ml_src_bytes(&s, (const uint8_t *)buf, n);
+        ml_gen_case(&s, &o, &c);
+        count_case(t, &c, true);
+    } else {
+        count_case(t, &c, ml_case_parse(buf, n, NULL, &c, NULL, 0));
+    }
+}
+
+/* Every regular file below dir (hidden ones, such as AFL++'s state, left out). */
+static void count_dir(tally *t, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        count_file(t, dir);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        if (lstat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            count_dir(t, path);
+        else if (S_ISREG(st.st_mode))
+            count_file(t, path);
+    }
+    closedir(d);
+}
+
+/* The shares, FAIL lines for those under target; returns the FAIL count. */
+static int print_shares(const tally *t)
+{
+    int fails = 0;
+    for (int f = 0; f < F_COUNT; f++) {
+        double share = t->count ? 100.0 * (double)t->hits[f] / (double)t->count : 0;
+        printf("reach: %-48s %6.2f %%\n", names[f], share);
+        if (share < MIN_SHARE) {
+            printf("FAIL reach: %s in %.2f %% of the cases (target >= %.1f %%)\n", names[f], share,
+                   MIN_SHARE);
+            fails++;
+        }
+    }
+    double bad = t->count ? 100.0 * (double)t->invalid / (double)t->count : 100;
+    printf("reach: %-48s %6.2f %%\n", "invalid (validator or model refuses)", bad);
+    if (bad > MAX_INVALID) {
+        printf("FAIL reach: %.2f %% of the cases are invalid (target <= %.1f %%)\n", bad, MAX_INVALID);
+        fails++;
+    }
+    return fails;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "--json") == 0 || strcmp(argv[1], "--bytes") == 0)) {
+        static tally t;
+        t.bytes = strcmp(argv[1], "--bytes") == 0;
+        if (argc < 3) {
+            fprintf(stderr, "usage: reach %s DIR...\n", argv[1]);
+            return 2;
+        }
+        for (int i = 2; i < argc; i++)
+            count_dir(&t, argv[i]);
+        printf("reach: %ld corpus files (%s)\n", t.count, t.bytes ? "decoded as case_bytes" : "JSON cases");
+        return print_shares(&t) ? 1 : 0;
+    }
     long count = argc >= 2 ? strtol(argv[1], NULL, 10) : 100000;
     uint64_t seed = argc >= 3 ? strtoull(argv[2], NULL, 10) : 1;
     if (argc > 3 || count <= 0) {
@@ -213,39 +317,15 @@ int main(int argc, char **argv)
     ml_gen_opts o;
     memset(&o, 0, sizeof o);
     o.transports = 1u << ML_T_REDUCE;          /* `memlayout run`'s default */
-    long hits[F_COUNT] = {0}, invalid = 0;
+    static tally t;
     clock_t t0 = clock();
     for (long n = 0; n < count; n++) {
         ml_case c;
-        ml_view views[ML_MAX_OPS + 1];
-        bool seen[F_COUNT] = {false};
         ml_gen_nth(seed, (uint64_t)n, &o, &c);
-        if (!ml_case_validate(&c, NULL, NULL, 0) || !ml_layout_case(&c, c.nops, views)) {
-            invalid++;
-            continue;
-        }
-        features(&c, views, seen);
-        for (int f = 0; f < F_COUNT; f++)
-            hits[f] += seen[f];
+        count_case(&t, &c, true);
     }
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     printf("reach: %ld generated cases (seed %llu, default options), %.2f s\n", count,
            (unsigned long long)seed, secs);
-    int fails = 0;
-    for (int f = 0; f < F_COUNT; f++) {
-        double share = 100.0 * (double)hits[f] / (double)count;
-        printf("reach: %-48s %6.2f %%\n", names[f], share);
-        if (share < MIN_SHARE) {
-            printf("FAIL reach: %s in %.2f %% of the cases (target >= %.1f %%)\n", names[f], share,
-                   MIN_SHARE);
-            fails++;
-        }
-    }
-    double bad = 100.0 * (double)invalid / (double)count;
-    printf("reach: %-48s %6.2f %%\n", "invalid (validator or model refuses)", bad);
-    if (bad > MAX_INVALID) {
-        printf("FAIL reach: %.2f %% of the cases are invalid (target <= %.1f %%)\n", bad, MAX_INVALID);
-        fails++;
-    }
-    return fails ? 1 : 0;
+    return print_shares(&t) ? 1 : 0;
 }
