@@ -6,6 +6,7 @@
  * and ops follow harness/python/memlayout_runner.py, and the judging follows
  * harness/lib/oracle.c, so the script reaches memlayout's verdict on its own. */
 #include "repro.h"
+#include "layout.h"
 #include "strbuf.h"
 
 #include <stdio.h>
@@ -65,8 +66,7 @@ static const char template_py[] =
     "    if dtype.fields is None:\n"
     "        return values(dtype, n).tobytes()\n"
     "    arr = np.empty(n, dtype)\n"
-    "    for name in dtype.names:\n"
-    "        arr[name] = values(dtype.fields[name][0], n)\n"
+    "@FILL_FIELDS@\n"
     "    return arr.tobytes()\n"
     "\n"
     "\n"
@@ -102,7 +102,7 @@ static const char template_py[] =
     "def describe(a):\n"
     "    \"\"\"Layout facts of a, and its values unless its bytes leave its file mapping.\"\"\"\n"
     "    d = {\"shape\": a.shape, \"strides\": a.strides, \"itemsize\": a.itemsize,\n"
-    "         \"dtype\": a.dtype.str if a.dtype.fields is None else str(a.dtype.descr),\n"
+    "         \"dtype\": @DTYPE_STR@,\n"
     "         \"C\": a.flags.c_contiguous, \"F\": a.flags.f_contiguous,\n"
     "         \"writeable\": a.flags.writeable, \"aligned\": a.flags.aligned,\n"
     "         \"file\": None, \"mode\": None, \"first\": None, \"inside\": True, \"hash\": None, \"head\": None}\n"
@@ -283,8 +283,18 @@ static void add_dtype(ml_strbuf *b, const ml_dtype *d)
         return;
     }
     ml_strbuf_fmt(b, "np.dtype([");
-    for (int i = 0; i < d->nfields; i++)
-        ml_strbuf_fmt(b, "%s(\"%s\", \"%s\")", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
+    for (int i = 0; i < d->nfields; i++) {
+        ml_strbuf_fmt(b, "%s(\"%s\", \"%s\"", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
+        if (d->subndim[i] > 0) {   /* a sub-array field: ("v", "<f4", (3,)) */
+            int64_t sub[ML_MAX_SUBDIMS];
+            int k = d->subndim[i] < ML_MAX_SUBDIMS ? d->subndim[i] : ML_MAX_SUBDIMS;
+            for (int j = 0; j < k; j++)
+                sub[j] = d->subshape[i][j];
+            ml_strbuf_fmt(b, ", ");
+            add_tuple(b, k, sub);
+        }
+        ml_strbuf_fmt(b, ")");
+    }
     ml_strbuf_fmt(b, "])");
 }
 
@@ -368,9 +378,102 @@ static void add_op(ml_strbuf *b, const ml_case *c, int i, const char *ind, bool 
         add_tuple(b, op->ndim, op->shape);
         ml_strbuf_fmt(b, ")\n");
         break;
+    case ML_OP_FIELD:
+        ml_strbuf_fmt(b, "%sa = a[\"%.*s\"]\n", ind, ML_FIELD_NAME_MAX - 1, op->names[0]);
+        break;
+    case ML_OP_FIELDS:
+        ml_strbuf_fmt(b, "%sa = a[[", ind);
+        for (int j = 0; j < op->nnames && j < ML_MAX_FIELDS; j++)
+            ml_strbuf_fmt(b, "%s\"%.*s\"", j ? ", " : "", ML_FIELD_NAME_MAX - 1, op->names[j]);
+        ml_strbuf_fmt(b, "]]\n");
+        break;
+    case ML_OP_REAL:
+        ml_strbuf_fmt(b, "%sa = a.real\n", ind);
+        break;
+    case ML_OP_IMAG:
+        ml_strbuf_fmt(b, "%sa = a.imag\n", ind);
+        break;
+    case ML_OP_AS_STRIDED:
+        ml_strbuf_fmt(b, "%sa = np.lib.stride_tricks.as_strided(a, shape=", ind);
+        add_tuple(b, op->ndim, op->shape);
+        ml_strbuf_fmt(b, ", strides=");
+        add_tuple(b, op->ndim, op->strides);
+        ml_strbuf_fmt(b, ")\n");
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        ml_strbuf_fmt(b, "%sa = np.lib.stride_tricks.sliding_window_view(a, ", ind);
+        add_tuple(b, op->ndim, op->shape);
+        if (op->has_axes) {
+            int64_t ax[ML_MAX_NDIM];
+            for (int j = 0; j < op->ndim; j++)
+                ax[j] = op->axes[j];
+            ml_strbuf_fmt(b, ", axis=");
+            add_tuple(b, op->ndim, ax);
+        }
+        ml_strbuf_fmt(b, ")\n");
+        break;
+    case ML_OP_DIAGONAL:
+        ml_strbuf_fmt(b, "%sa = a.diagonal(offset=%lld, axis1=%d, axis2=%d)\n", ind, (long long)op->index, op->axis,
+            op->axis2);
+        break;
+    case ML_OP_FLIP:
+        if (op->has_axis)
+            ml_strbuf_fmt(b, "%sa = np.flip(a, %d)\n", ind, op->axis);
+        else
+            ml_strbuf_fmt(b, "%sa = np.flip(a)\n", ind);
+        break;
+    case ML_OP_ROT90:
+        ml_strbuf_fmt(b, "%sa = np.rot90(a, %lld, axes=(%d, %d))\n", ind, (long long)op->index, op->axis, op->axis2);
+        break;
+    case ML_OP_ASARRAY:
+        if (op->via_view)
+            ml_strbuf_fmt(b, "%sa = a.view(np.ndarray)\n", ind);
+        else
+            ml_strbuf_fmt(b, "%sa = np.asarray(a)\n", ind);
+        break;
     default:
         break;
     }
+}
+
+/* Whether d has a sub-array field. */
+static bool has_subarray(const ml_dtype *d)
+{
+    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
+        if (d->subndim[i] > 0)
+            return true;
+    return false;
+}
+
+/* The dtype of the view that is sent, as the layout model follows it
+ * through view, field, fields, real and imag; *reordered: a multi-field
+ * view whose fields are out of order, for which NumPy's dtype.descr raises
+ * (str(dtype) then names it). */
+static ml_dtype sent_dtype(const ml_case *c, bool *reordered)
+{
+    ml_view v[ML_MAX_OPS + 1];
+    *reordered = false;
+    if (!ml_layout_case(c, c->nops, v)) {   /* not a valid chain: the last view op's, else the file's */
+        ml_dtype d = c->dtype;
+        for (int i = 0; i < c->nops; i++)
+            if (c->ops[i].kind == ML_OP_VIEW)
+                d = c->ops[i].dtype;
+        return d;
+    }
+    const ml_view *f = &v[c->nops];
+    for (int i = 1; i < f->dtype.nfields && i < ML_MAX_FIELDS; i++)
+        *reordered |= f->field_offset[i] < f->field_offset[i - 1];
+    return f->dtype;
+}
+
+/* How the scripts write a view's dtype: dtype.str, else dtype.descr where
+ * NumPy defines it (the runner's _dtype_str). */
+static const char *dtype_str_expr(const ml_case *c)
+{
+    bool reordered;
+    (void)sent_dtype(c, &reordered);
+    return reordered ? "a.dtype.str if a.dtype.fields is None else str(a.dtype)"
+                     : "a.dtype.str if a.dtype.fields is None else str(a.dtype.descr)";
 }
 
 /* The backing file exactly as the runner makes it (build_backing). */
@@ -383,16 +486,23 @@ static void add_build(ml_strbuf *b, const ml_case *c)
     add_dtype(b, &c->dtype);
     ml_strbuf_fmt(b, "\n");
     if (c->source == ML_SRC_NPY) {
+        /* w+: the array is the memmap that created the file (open_memmap
+         * reopens it r+); other modes: saved, then loaded */
+        const char *m = c->mode == ML_MODE_WPLUS ? "a" : "m";
         ml_strbuf_fmt(b, "    path = os.path.join(tmp, \"data.npy\")\n");
-        ml_strbuf_fmt(b, "    m = np.lib.format.open_memmap(path, mode=\"w+\", dtype=dtype, shape=");
+        ml_strbuf_fmt(b, "    %s = np.lib.format.open_memmap(path, mode=\"w+\", dtype=dtype, shape=", m);
         add_tuple(b, c->ndim, c->shape);
         ml_strbuf_fmt(b, ", fortran_order=%s)\n", c->order == 'F' ? "True" : "False");
-        ml_strbuf_fmt(b, "    m[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype).reshape(",
+        ml_strbuf_fmt(b, "    %s[...] = np.frombuffer(make_data(dtype, %lld, seed=%llu), dtype).reshape(", m,
             (long long)n, (unsigned long long)c->seed);
         add_tuple(b, c->ndim, c->shape);
         ml_strbuf_fmt(b, ", order=\"%c\")\n", c->order);
-        ml_strbuf_fmt(b, "    m.flush()\n    del m\n");
-        ml_strbuf_fmt(b, "    a = np.load(path, mmap_mode=\"%s\")\n", ml_mode_name(c->mode));
+        if (c->mode == ML_MODE_WPLUS) {
+            ml_strbuf_fmt(b, "    a.flush()\n");
+        } else {
+            ml_strbuf_fmt(b, "    m.flush()\n    del m\n");
+            ml_strbuf_fmt(b, "    a = np.load(path, mmap_mode=\"%s\")\n", ml_mode_name(c->mode));
+        }
     } else if (c->mode == ML_MODE_WPLUS) {
         ml_strbuf_fmt(b, "    path = os.path.join(tmp, \"data.bin\")\n");
         ml_strbuf_fmt(b, "    a = np.memmap(path, dtype=dtype, mode=\"w+\", offset=%lld, shape=", (long long)c->offset);
@@ -499,16 +609,6 @@ static void add_send(ml_strbuf *b, ml_transport t, const char *runner_dir)
  * unless the mode writes, the copy fallback unless a reshape or ravel may
  * copy, the size-1-axis rule for strides unless such an axis is there. */
 
-/* The dtype of the view that is sent: the last view op's, else the file's. */
-static const ml_dtype *sent_dtype(const ml_case *c)
-{
-    const ml_dtype *d = &c->dtype;
-    for (int i = 0; i < c->nops; i++)
-        if (c->ops[i].kind == ML_OP_VIEW)
-            d = &c->ops[i].dtype;
-    return d;
-}
-
 /* n values of scalar s drawn from rng, as the runner's make_data draws them;
  * cast: convert to s (assigning to a structured field casts by itself). */
 static void add_values(ml_strbuf *b, const char *rng, const ml_scalar *s, int64_t n, bool cast)
@@ -560,8 +660,17 @@ static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
         ml_strbuf_fmt(b, "\n%srng = np.random.default_rng(%llu)\n", in, (unsigned long long)c->seed);
         ml_strbuf_fmt(b, "%sdata = np.empty(%lld, dt)\n", in, (long long)n);
         for (int f = 0; f < d->nfields; f++) {
+            int64_t k = n;   /* a sub-array field takes n times its size values, in C order */
+            for (int j = 0; j < d->subndim[f] && j < ML_MAX_SUBDIMS; j++)
+                k *= d->subshape[f][j];
             ml_strbuf_fmt(b, "%sdata[\"%s\"] = ", in, d->names[f]);
-            add_values(b, "rng", &d->fields[f], n, false);
+            add_values(b, "rng", &d->fields[f], k, false);
+            if (d->subndim[f] > 0) {
+                ml_strbuf_fmt(b, ".reshape(%lld", (long long)n);
+                for (int j = 0; j < d->subndim[f] && j < ML_MAX_SUBDIMS; j++)
+                    ml_strbuf_fmt(b, ", %d", d->subshape[f][j]);
+                ml_strbuf_fmt(b, ")");
+            }
             ml_strbuf_fmt(b, "\n");
         }
     } else {
@@ -586,15 +695,16 @@ static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
                 (long long)c->offset, (unsigned long long)c->seed, (long long)(n * d->scalar.size));
         else
             ml_strbuf_fmt(b, "%s    f.write(b\"\\xa5\" * %lld + %s.tobytes())\n", in, (long long)c->offset, expr.p);
-    } else if (npy && !n) {   /* no data: the header alone */
-        ml_strbuf_fmt(b, "%snp.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n", in, dt,
-            shape, c->order == 'F' ? "True" : "False");
+    } else if (npy && !n) {   /* no data: the header alone (w+: the array is the memmap that made it) */
+        ml_strbuf_fmt(b, "%s%snp.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n", in,
+            wplus ? "a = " : "", dt, shape, c->order == 'F' ? "True" : "False");
     } else {
         if (expr.p)
             ml_strbuf_fmt(b, "%sdata = %s\n", in, expr.p);
         if (npy) {
-            ml_strbuf_fmt(b, "%snpy = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
-                   "%snpy[...] = data.reshape(%s%s)\n", in, dt, shape, c->order == 'F' ? "True" : "False", in, shape,
+            const char *m = wplus ? "a" : "npy";
+            ml_strbuf_fmt(b, "%s%s = np.lib.format.open_memmap(path, mode=\"w+\", dtype=%s, shape=%s, fortran_order=%s)\n"
+                   "%s%s[...] = data.reshape(%s%s)\n", in, m, dt, shape, c->order == 'F' ? "True" : "False", in, m, shape,
                 forder);
         } else if (!wplus) {   /* structured */
             if (c->offset)
@@ -607,9 +717,9 @@ static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
     }
     b->oom |= expr.oom;
     free(expr.p);
-    if (npy) {
+    if (npy && !wplus) {
         ml_strbuf_fmt(b, "%sa = np.load(path, mmap_mode=\"%s\")\n", in, ml_mode_name(c->mode));
-    } else {
+    } else if (!npy) {
         ml_strbuf_fmt(b, "%sa = np.memmap(path, dtype=%s, mode=\"%s\"", in, dt, ml_mode_name(c->mode));
         if (c->offset)
             ml_strbuf_fmt(b, ", offset=%lld", (long long)c->offset);
@@ -665,7 +775,11 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
     const char *fkey = grows ? "file, mode, offset, size" : "file, mode, offset";
     bool back = false, may_copy = false;
     for (int i = 0; i < c->nops; i++) {
-        back |= c->ops[i].kind == ML_OP_SLICE && c->ops[i].step < 0;
+        const ml_op *op = &c->ops[i];
+        back |= op->kind == ML_OP_SLICE && op->step < 0;
+        back |= op->kind == ML_OP_FLIP || (op->kind == ML_OP_ROT90 && op->index % 4 != 0);
+        for (int j = 0; op->kind == ML_OP_AS_STRIDED && j < op->ndim; j++)
+            back |= op->strides[j] < 0;
         may_copy |= c->ops[i].kind == ML_OP_RESHAPE || c->ops[i].kind == ML_OP_RAVEL;
     }
     bool oob = share && back;   /* joblib starts a strided view at its lowest byte */
@@ -673,9 +787,10 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
     for (int i = 0; i < fnd; i++)
         small |= fs[i] <= 1;
     small &= !copy;
-    const ml_dtype *fd = sent_dtype(c);
+    bool reordered;
+    const ml_dtype sd = sent_dtype(c, &reordered), *fd = &sd;
     bool order = !fd->nfields && fd->scalar.size > 1;
-    const char *dtk = fd->nfields ? "\"dtype\": a.dtype.descr"
+    const char *dtk = fd->nfields ? (reordered ? "\"dtype\": str(a.dtype)" : "\"dtype\": a.dtype.descr")
                       : order     ? "\"dtype\": a.dtype.str[1:], \"byte order\": a.dtype.str[0]"
                                   : "\"dtype\": a.dtype.str";
     const char *keys = order ? "(\"shape\", \"dtype\", \"byte order\")" : "(\"shape\", \"dtype\")";
@@ -867,6 +982,16 @@ char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
             add_build(&part, c);
             if (part.len && part.p[part.len - 1] == '\n')
                 part.p[--part.len] = 0;   /* the template ends the line */
+        } else if (KEY("FILL_FIELDS")) {
+            if (has_subarray(&c->dtype))
+                ml_strbuf_fmt(&part, "    for name in dtype.names:\n"
+                       "        f = dtype.fields[name][0]   # a sub-array field (\"v\", \"<f4\", (3,)): n * 3 values, in C order\n"
+                       "        arr[name] = values(f.base, n * int(np.prod(f.shape))).reshape((n,) + f.shape)");
+            else
+                ml_strbuf_fmt(&part, "    for name in dtype.names:\n"
+                       "        arr[name] = values(dtype.fields[name][0], n)");
+        } else if (KEY("DTYPE_STR")) {
+            ml_strbuf_fmt(&part, "%s", dtype_str_expr(c));
         } else if (KEY("SEND")) {
             add_send(&part, c->transport, runner);
         } else if (KEY("SEND_DOC")) {
