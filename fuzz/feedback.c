@@ -11,6 +11,7 @@
  *     __sanitizer_cov_trace_pc_guard: real edges in its coverage map.
  *   neither (replay, other engines): counted for the statistics only. */
 #include "fuzz.h"
+#include "layout.h"
 
 #include <string.h>
 
@@ -153,6 +154,121 @@ static int stride_shape(const ml_obs *o)
     return neg | zero << 1 | desc << 2 | asc << 3;
 }
 
+
+/* ---- what the layout model says of the ops that make unusual layouts ---- */
+
+/* Alignment NumPy asks of an element: a scalar's size (a complex one's
+ * half), 1 for a packed structured item. */
+static int64_t align_of(const ml_dtype *d)
+{
+    if (d->nfields)
+        return 1;
+    return d->scalar.kind == 'c' ? d->scalar.size / 2 : d->scalar.size > 0 ? d->scalar.size : 1;
+}
+
+static bool has_subarray(const ml_dtype *d)
+{
+    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
+        if (d->subndim[i] > 0)
+            return true;
+    return false;
+}
+
+/* A multi-field item with holes: its fields cover less than the item. */
+static bool field_gaps(const ml_view *v)
+{
+    int covered = 0;
+    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
+        covered += ml_field_size(&v->dtype, i);
+    return v->dtype.nfields > 0 && covered < v->itemsize;
+}
+
+/* The model view's layout: overlapping elements, unaligned data, gaps
+ * between items, holes in items, negative and zero strides, a copy, empty.
+ * file_offset: the backing's offset into its file (the mapping's start is
+ * page-aligned; an npy header keeps the data aligned). */
+static int model_bits(const ml_view *v, int64_t file_offset)
+{
+    int64_t align = align_of(&v->dtype), item = v->itemsize;
+    int64_t ptr = (v->copy ? 0 : file_offset) + v->offset;
+    int overlap = 0, unaligned = ptr % align != 0, gaps = 0, neg = 0, zero = 0;
+    for (int i = 0; i < v->ndim; i++) {
+        int64_t st = v->strides[i], a = st < 0 ? -st : st;
+        if (v->shape[i] <= 1)
+            continue;
+        overlap |= a > 0 && a < item;
+        unaligned |= st % align != 0;
+        gaps |= a > item;
+        neg |= st < 0;
+        zero |= st == 0;
+    }
+    return overlap | unaligned << 1 | gaps << 2 | field_gaps(v) << 3 | neg << 4 | zero << 5 |
+           v->copy << 6 | (ml_layout_size(v) == 0) << 7;
+}
+
+/* The parameters of a new kind's op that change what it makes of the view
+ * before it (in) and after it (out), in a few bits. */
+static int64_t op_class(const ml_op *op, const ml_view *in, const ml_view *out, bool last)
+{
+    int nd = in->ndim;
+    switch (op->kind) {
+    case ML_OP_FIELD: {
+        int f = ml_layout_field(in, op->names[0]);
+        if (f < 0)
+            return -1;
+        return in->dtype.subndim[f] << 3 | (in->field_offset[f] == 0) << 2 |
+               (f == in->dtype.nfields - 1) << 1 | (in->dtype.nfields == 1);
+    }
+    case ML_OP_FIELDS: {
+        int prev = -1, ordered = 1;
+        for (int j = 0; j < op->nnames; j++) {
+            int f = ml_layout_field(in, op->names[j]);
+            ordered &= f > prev;
+            prev = f;
+        }
+        return (int64_t)(op->nnames < 4 ? op->nnames : 4) << 2 | field_gaps(out) << 1 | ordered;
+    }
+    case ML_OP_REAL:
+    case ML_OP_IMAG:
+        return out->itemsize << 1 | (in->dtype.scalar.byteorder == '>');
+    case ML_OP_AS_STRIDED: {
+        int64_t lo, hi;
+        bool whole = ml_layout_span(out, &lo, &hi) && lo == 0 && hi == out->extent;
+        return (int64_t)(op->ndim < 4 ? op->ndim : 4) << 2 | whole << 1 | (out->offset == in->offset);
+    }
+    case ML_OP_SLIDING_WINDOW: {
+        int repeated = 0, full = 0, empty = 0;
+        for (int j = 0; j < op->ndim; j++) {
+            int a = op->has_axes ? op->axes[j] : j;
+            a = a < 0 ? a + nd : a;
+            for (int k = 0; k < j && op->has_axes; k++)
+                repeated |= (op->axes[k] < 0 ? op->axes[k] + nd : op->axes[k]) == a;
+            if (a >= 0 && a < nd)
+                full |= op->shape[j] == in->shape[a];
+            empty |= op->shape[j] == 0;
+        }
+        return (int64_t)(op->ndim < 3 ? op->ndim : 3) << 4 | empty << 3 | full << 2 | repeated << 1 |
+               op->has_axes;
+    }
+    case ML_OP_DIAGONAL: {
+        int a = op->axis < 0 ? op->axis + nd : op->axis, b = op->axis2 < 0 ? op->axis2 + nd : op->axis2;
+        int64_t diag = out->ndim ? out->shape[out->ndim - 1] : 0;
+        return ((op->index > 0) - (op->index < 0) + 1) | (diag == 0) << 2 | (a > b) << 3 |
+               (nd > 2) << 4;
+    }
+    case ML_OP_FLIP:
+        return op->has_axis | (nd < 3 ? nd : 3) << 1;
+    case ML_OP_ROT90: {
+        int a = op->axis < 0 ? op->axis + nd : op->axis, b = op->axis2 < 0 ? op->axis2 + nd : op->axis2;
+        return ((op->index % 4) + 4) % 4 | (a > b) << 2 | (op->axis < 0 || op->axis2 < 0) << 3;
+    }
+    case ML_OP_ASARRAY:
+        return op->via_view | last << 1;
+    default:
+        return 0;
+    }
+}
+
 void mlf_feedback_case(const ml_case *c, const ml_result *r, const ml_verdict *v)
 {
     const ml_obs *p = &r->parent, *ch = &r->child;
@@ -181,7 +297,8 @@ void mlf_feedback_case(const ml_case *c, const ml_result *r, const ml_verdict *v
         else if (op->kind == ML_OP_RESHAPE || op->kind == ML_OP_RAVEL)
             feature(13, op->kind, op->order, c->order);
         else if (op->kind == ML_OP_VIEW)
-            feature(14, ml_dtype_itemsize(&op->dtype), itemsize, op->dtype.nfields ? 's' : op->dtype.scalar.kind);
+            feature(14, ml_dtype_itemsize(&op->dtype), itemsize,
+                    op->dtype.nfields ? (has_subarray(&op->dtype) ? 'S' : 's') : op->dtype.scalar.kind);
         /* op kind against the final verdict and flag move: what made it fail */
         feature(15, op->kind, (int64_t)v->fails << 4 | v->kind, pf << 8 | cf);
     }
@@ -189,4 +306,21 @@ void mlf_feedback_case(const ml_case *c, const ml_result *r, const ml_verdict *v
         feature(16, c->nops ? (int64_t)c->ops[c->nops - 1].kind : -1, (int64_t)strlen(r->message) / 8, 0);
     if (r->write_tried)
         feature(17, r->parent_sees, c->mode, tclass);
+    /* The layouts the newer ops make (the model's view after each): a field
+     * or a complex part (items narrower than their stride), overlapping or
+     * unaligned elements from as_strided, windows, diagonals, flips and
+     * turns, and what became of them in transport. */
+    static ml_view views[ML_MAX_OPS + 1];
+    if (!ml_layout_case(c, c->nops, views))
+        return;
+    for (int i = 0; i < c->nops; i++) {
+        const ml_op *op = &c->ops[i];
+        if (op->kind < ML_OP_FIELD)
+            continue;
+        feature(18, op->kind, op_class(op, &views[i], &views[i + 1], i == c->nops - 1),
+                model_bits(&views[i + 1], c->offset));
+    }
+    int final = model_bits(&views[c->nops], c->offset);
+    feature(19, final, (int64_t)v->fails << 4 | v->kind, pf << 8 | cf);
+    feature(20, c->dtype.nfields ? 1 + has_subarray(&c->dtype) : 0, final & 3, relation(ch));
 }

@@ -6,8 +6,15 @@
  * slice's step sign, an op inserted, removed, swapped or redrawn, the dtype,
  * byte order, offset, mode, source, transport, or the backing's shape moved
  * into a reshape), the result is validated, and canonical JSON is written
- * again. Every output of a valid input is a valid case. */
+ * again. Every output of a valid input is a valid case.
+ *
+ * Ops are drawn for the view they apply to (the layout model's: shape,
+ * strides, dtype, where the pointer lies in how much memory), so that most
+ * are valid: field names from its dtype, real/imag on complex items,
+ * as_strided shapes and strides that stay inside the memory viewed, windows
+ * that fit their axes. */
 #include "fuzz.h"
+#include "layout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,19 +71,40 @@ static ml_scalar rand_scalar(ml_src *r)
     return s;
 }
 
+/* A sub-array's dims: small mostly, now and then the largest allowed. */
+static void rand_subarray(ml_src *r, ml_dtype *d, int i)
+{
+    d->subndim[i] = 1 + (below(r, 3) == 0);
+    for (int j = 0; j < d->subndim[i]; j++)
+        d->subshape[i][j] = below(r, 8) == 0 ? ML_MAX_SUBDIM : 1 + below(r, 4);
+    if (d->subndim[i] == 2 && d->subshape[i][0] * d->subshape[i][1] > 64)
+        d->subshape[i][1] = 1 + below(r, 4);
+}
+
 static void rand_dtype(ml_src *r, ml_dtype *d)
 {
+    static const char *const letters[] = {"x", "y", "z", "v", "w"};
     memset(d, 0, sizeof *d);
-    if (below(r, 8)) {
+    if (below(r, 6)) {
         d->scalar = rand_scalar(r);
         return;
     }
     d->nfields = 1 + below(r, 3);
+    bool named = below(r, 4) == 0;    /* NumPy's own f0, f1, ... mostly */
     for (int i = 0; i < d->nfields; i++) {
         d->fields[i] = rand_scalar(r);
-        snprintf(d->names[i], ML_FIELD_NAME_MAX, "f%d", i);
+        if (named)
+            snprintf(d->names[i], ML_FIELD_NAME_MAX, "%s", letters[(i + d->nfields) % 5]);
+        else
+            snprintf(d->names[i], ML_FIELD_NAME_MAX, "f%d", i);
+        if (below(r, 4) == 0)
+            rand_subarray(r, d, i);
     }
 }
+
+/* Cap on the elements an op drawn here makes (as_strided, windows), in
+ * bytes: the limit the mutated case is validated against, at most 1 MiB. */
+static uint64_t byte_budget = (uint64_t)1 << 20;
 
 static int64_t product(int ndim, const int64_t *shape)
 {
@@ -168,11 +196,252 @@ static int signed_axis(ml_src *r, int a, int n)
     return below(r, 4) == 0 ? a - n : a;
 }
 
-/* An op meant to be valid for a view of this shape (validation decides). */
-static void rand_op(ml_src *r, int ndim, const int64_t *shape, ml_op *op)
+static int norm_axis(int a, int n)
 {
+    return a < 0 ? a + n : a;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Whether a new op kind can apply to v at all (the older kinds are drawn
+ * as they always were). */
+static bool applicable(ml_opkind k, const ml_view *v)
+{
+    switch (k) {
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        return v->dtype.nfields > 0;
+    case ML_OP_REAL:
+    case ML_OP_IMAG:
+        return v->dtype.nfields == 0 && v->dtype.scalar.kind == 'c';
+    case ML_OP_SLIDING_WINDOW:
+    case ML_OP_FLIP:
+        return v->ndim >= 1;
+    case ML_OP_DIAGONAL:
+    case ML_OP_ROT90:
+        return v->ndim >= 2;
+    default:
+        return true;
+    }
+}
+
+/* Fields and complex parts are what a structured or complex item is there
+ * for: drawn more often when they apply. */
+static ml_opkind rand_kind(ml_src *r, const ml_view *v)
+{
+    if (v->dtype.nfields > 0 && below(r, 3) == 0)
+        return below(r, 3) ? ML_OP_FIELD : ML_OP_FIELDS;
+    if (applicable(ML_OP_REAL, v) && below(r, 4) == 0)
+        return below(r, 2) ? ML_OP_REAL : ML_OP_IMAG;
+    ml_opkind k = ML_OP_RESHAPE;
+    for (int t = 0; t < 4; t++) {
+        k = (ml_opkind)below(r, ML_OP_COUNT);
+        if (applicable(k, v))
+            break;
+    }
+    return k;
+}
+
+/* a["f"] of one of v's fields; a[[...]]: some of them, in any order (the
+ * ones left out are gaps in the item). */
+static void rand_fields(ml_src *r, const ml_view *v, ml_op *op)
+{
+    int nf = v->dtype.nfields;
+    if (nf <= 0) {                    /* no fields: the validator says so */
+        op->nnames = 1;
+        snprintf(op->names[0], ML_FIELD_NAME_MAX, "f0");
+        return;
+    }
+    int order[ML_MAX_FIELDS];
+    for (int j = 0; j < nf; j++)
+        order[j] = j;
+    for (int j = nf - 1; j > 0; j--) {
+        int k = below(r, j + 1), t = order[j];
+        order[j] = order[k];
+        order[k] = t;
+    }
+    op->nnames = op->kind == ML_OP_FIELD ? 1 : 1 + below(r, nf);
+    if (op->kind == ML_OP_FIELDS && op->nnames > 1 && below(r, 2)) {
+        /* in the dtype's order: only the gaps change */
+        int keep[ML_MAX_FIELDS], n = 0;
+        for (int j = 0; j < nf; j++)
+            for (int k = 0; k < op->nnames; k++)
+                if (order[k] == j)
+                    keep[n++] = j;
+        memcpy(order, keep, sizeof(int) * (size_t)n);
+    }
+    for (int j = 0; j < op->nnames; j++)
+        memcpy(op->names[j], v->dtype.names[order[j]], ML_FIELD_NAME_MAX);
+}
+
+/* A dim in [1, max], small mostly, sometimes max itself. */
+static int64_t pick_dim(ml_src *r, int64_t max)
+{
+    if (max <= 1)
+        return max < 1 ? 0 : 1;
+    switch (below(r, 5)) {
+    case 0:
+        return max;
+    case 1:
+        return 1 + below(r, (int)min64(max, 64));
+    default:
+        return 1 + below(r, (int)min64(max, 6));
+    }
+}
+
+/* A stride for as_strided: packed either way, zero, overlapping (|s| <
+ * item size), unaligned, one of v's own, or anything the room allows. */
+static int64_t rand_stride(ml_src *r, const ml_view *v, int64_t item, int64_t fwd, int64_t back)
+{
+    switch (below(r, 10)) {
+    case 0:
+        return item;
+    case 1:
+        return -item;
+    case 2:
+        return 0;
+    case 3:
+        return item > 1 ? 1 + below(r, (int)min64(item - 1, 1 << 20)) : 1;
+    case 4:
+        return -(item > 1 ? 1 + below(r, (int)min64(item - 1, 1 << 20)) : 1);
+    case 5:
+        return item * (2 + below(r, 4));
+    case 6:
+        return item + 1 + below(r, 3);
+    case 7:
+        return v->ndim ? v->strides[below(r, v->ndim)] : item;
+    default: {
+        int64_t room = below(r, 2) ? fwd : back;
+        if (room <= 0)
+            return item;
+        int64_t s = 1 + (int64_t)ml_src_below(r, (uint64_t)room);
+        return room == back ? -s : s;
+    }
+    }
+}
+
+/* as_strided over v: shapes and strides whose bytes stay in the memory v
+ * views (from its pointer, offset bytes into extent), now and then
+ * anything at all. */
+static void rand_as_strided(ml_src *r, const ml_view *v, ml_op *op)
+{
+    int64_t item = v->itemsize > 0 ? v->itemsize : 1;
+    int64_t back = v->offset, fwd = v->extent - v->offset - item;
+    bool fits = back >= 0 && fwd >= 0;
+    op->ndim = below(r, 10) == 0 ? 0 : 1 + below(r, 3);
+    if (below(r, 16) == 0) {
+        for (int j = 0; j < op->ndim; j++) {
+            op->shape[j] = below(r, 9);
+            op->strides[j] = below(r, 8 * (int)min64(item, 1 << 16) + 1) - 4 * min64(item, 1 << 16);
+        }
+        return;
+    }
+    int64_t budget = (int64_t)(byte_budget / (uint64_t)item), elems = 1;
+    if (budget < 1)
+        budget = 1;
+    for (int j = 0; j < op->ndim; j++) {
+        int64_t s = rand_stride(r, v, item, fwd, back);
+        int64_t a = s < 0 ? -s : s, room = s > 0 ? fwd : back;
+        int64_t max = !fits ? 0 : s == 0 ? 8 : 1 + room / a;
+        max = min64(max, budget / elems);
+        int64_t d = below(r, 20) == 0 ? 0 : pick_dim(r, max);
+        op->shape[j] = d;
+        op->strides[j] = s;
+        if (d > 1) {
+            if (s > 0)
+                fwd -= (d - 1) * a;
+            else
+                back -= (d - 1) * a;
+        }
+        if (d > 0)
+            elems *= d;
+    }
+    if (!fits) {        /* not one item left to view: only an empty view fits */
+        if (op->ndim == 0) {
+            op->ndim = 1;
+            op->strides[0] = item;
+        }
+        op->shape[below(r, op->ndim)] = 0;
+    }
+}
+
+/* sliding_window_view over v: windows that fit their axes (which they
+ * shrink), on chosen axes (repeats allowed, as NumPy does) or all of them. */
+static void rand_window(ml_src *r, const ml_view *v, ml_op *op)
+{
+    int nd = v->ndim;
+    int64_t left[ML_MAX_NDIM];
+    memcpy(left, v->shape, sizeof(int64_t) * (size_t)nd);
+    op->has_axes = nd == 0 || 2 * nd > ML_MAX_NDIM || below(r, 3);
+    int n = op->has_axes ? 1 + (nd > 1 && below(r, 3) == 0) : nd;
+    if (nd + n > ML_MAX_NDIM)
+        n = ML_MAX_NDIM - nd > 0 ? ML_MAX_NDIM - nd : 1;
+    op->ndim = n;
+    for (int j = 0; j < n; j++) {
+        int a = !op->has_axes ? j : j > 0 && below(r, 6) == 0 ? norm_axis(op->axes[j - 1], nd)
+                                                               : below(r, nd);
+        if (op->has_axes)
+            op->axes[j] = signed_axis(r, a, nd);
+        int64_t d = nd ? left[a] : 1, w;
+        switch (below(r, 6)) {
+        case 0: w = 1; break;
+        case 1: w = d; break;
+        case 2: w = below(r, 16) == 0 ? 0 : 2; break;
+        default: w = d > 0 ? 1 + (int64_t)ml_src_below(r, (uint64_t)min64(d, 8)) : 0; break;
+        }
+        w = min64(w, d);
+        op->shape[j] = w;
+        if (nd && w > 0)
+            left[a] -= w - 1;
+    }
+    /* past the byte budget: the windows shrink to 2 (few elements more) */
+    int64_t elems = 1, item = v->itemsize > 0 ? v->itemsize : 1;
+    for (int j = 0; j < nd; j++)
+        elems = min64(elems * left[j], INT64_MAX / (ML_MAX_DIM + 1));
+    for (int j = 0; j < n; j++)
+        elems = min64(elems * op->shape[j], INT64_MAX / (ML_MAX_DIM + 1));
+    if ((uint64_t)elems * (uint64_t)item > byte_budget)
+        for (int j = 0; j < n; j++)
+            op->shape[j] = min64(op->shape[j], 2);
+}
+
+/* Two different axes of ndim, either sign. */
+static void rand_axis_pair(ml_src *r, int ndim, int *a, int *b)
+{
+    int x = ndim ? below(r, ndim) : 0, y = ndim > 1 ? (x + 1 + below(r, ndim - 1)) % ndim : 1;
+    *a = signed_axis(r, x, ndim);
+    *b = signed_axis(r, y, ndim);
+}
+
+/* A diagonal's offset: the main one mostly, then above, below, and past the
+ * array (an empty diagonal). n1, n2: the sizes of axis1, axis2. */
+static int64_t rand_diag_offset(ml_src *r, int64_t n1, int64_t n2)
+{
+    switch (below(r, 6)) {
+    case 0:
+    case 1:
+        return 0;
+    case 2:
+        return 1 + (int64_t)ml_src_below(r, (uint64_t)min64(n2 > 0 ? n2 : 1, 1 << 20));
+    case 3:
+        return -1 - (int64_t)ml_src_below(r, (uint64_t)min64(n1 > 0 ? n1 : 1, 1 << 20));
+    case 4:
+        return min64(n2, 1 << 20) + 1 + below(r, 3);
+    default:
+        return -min64(n1, 1 << 20) - 1 - below(r, 3);
+    }
+}
+
+/* An op meant to be valid for view v (validation decides). */
+static void rand_op(ml_src *r, const ml_view *v, ml_op *op)
+{
+    int ndim = v->ndim;
+    const int64_t *shape = v->shape;
     memset(op, 0, sizeof *op);
-    op->kind = (ml_opkind)below(r, ML_OP_COUNT);
+    op->kind = rand_kind(r, v);
     int a = ndim ? below(r, ndim) : 0;
     int64_t n = ndim ? shape[a] : 0;
     switch (op->kind) {
@@ -237,24 +506,154 @@ static void rand_op(ml_src *r, int ndim, const int64_t *shape, ml_op *op)
         }
         break;
     }
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        rand_fields(r, v, op);
+        break;
+    case ML_OP_AS_STRIDED:
+        rand_as_strided(r, v, op);
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        rand_window(r, v, op);
+        break;
+    case ML_OP_DIAGONAL:
+    case ML_OP_ROT90:
+        rand_axis_pair(r, ndim, &op->axis, &op->axis2);
+        if (op->kind == ML_OP_ROT90)
+            op->index = below(r, 11) - 5;
+        else
+            op->index = ndim < 2 ? 0 : rand_diag_offset(r, shape[norm_axis(op->axis, ndim)],
+                                                          shape[norm_axis(op->axis2, ndim)]);
+        break;
+    case ML_OP_FLIP:
+        op->has_axis = ndim > 0 && below(r, 3);
+        op->axis = op->has_axis ? signed_axis(r, a, ndim) : 0;
+        break;
+    case ML_OP_ASARRAY:
+        op->via_view = below(r, 2);
+        break;
+    default:     /* real, imag: nothing to choose */
+        break;
+    }
+}
+
+/* The view before ops[i] by the layout model. When ops[0..i-1] are invalid
+ * (a change before made them so; they will be cut), only the shape is
+ * known, or nothing (false, ndim -1). */
+static bool view_before(const ml_case *c, int i, ml_view *v)
+{
+    static ml_view views[ML_MAX_OPS + 1];
+    if (ml_layout_case(c, i, views)) {
+        *v = views[i];
+        return true;
+    }
+    memset(v, 0, sizeof *v);
+    v->ndim = ml_case_shape_after(c, i, v->shape);
+    v->dtype = c->dtype;
+    v->itemsize = ml_dtype_itemsize(&c->dtype);
+    return false;
+}
+
+/* One parameter of a new kind's op changed (the view it applies to: v). */
+static void tweak_new_op(ml_src *r, const ml_view *v, ml_op *op)
+{
+    int nd = v->ndim;
+    switch (op->kind) {
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        if (op->kind == ML_OP_FIELDS && op->nnames > 1 && below(r, 3) == 0) {
+            int x = below(r, op->nnames), y = below(r, op->nnames);  /* reorder two */
+            char t[ML_FIELD_NAME_MAX];
+            memcpy(t, op->names[x], sizeof t);
+            memcpy(op->names[x], op->names[y], sizeof t);
+            memcpy(op->names[y], t, sizeof t);
+        } else if (op->kind == ML_OP_FIELDS && op->nnames > 1 && below(r, 2)) {
+            op->nnames--;                                            /* drop the last */
+        } else {
+            if (below(r, 4) == 0)   /* one name <-> a list: a["x"] against a[["x"]] */
+                op->kind = op->kind == ML_OP_FIELD ? ML_OP_FIELDS : ML_OP_FIELD;
+            rand_fields(r, v, op);
+        }
+        break;
+    case ML_OP_REAL:
+    case ML_OP_IMAG:
+        op->kind = op->kind == ML_OP_REAL ? ML_OP_IMAG : ML_OP_REAL;
+        break;
+    case ML_OP_AS_STRIDED: {
+        if (op->ndim == 0 || below(r, 4) == 0) {
+            rand_as_strided(r, v, op);
+            break;
+        }
+        int j = below(r, op->ndim), item = v->itemsize > 0 ? v->itemsize : 1;
+        int64_t *s = &op->strides[j];
+        switch (below(r, 6)) {
+        case 0: *s = -*s; break;
+        case 1: *s = 0; break;
+        case 2: *s += below(r, 2) ? 1 : -1; break;          /* unaligned */
+        case 3: *s += below(r, 2) ? item : -item; break;
+        case 4: op->shape[j] = op->shape[j] > 0 ? op->shape[j] - 1 : 1; break;
+        default: op->shape[j] += 1; break;
+        }
+        break;
+    }
+    case ML_OP_SLIDING_WINDOW:
+        if (op->ndim > 0 && below(r, 2)) {
+            int j = below(r, op->ndim);
+            op->shape[j] += op->shape[j] > 1 && below(r, 2) ? -1 : 1;
+        } else if (op->has_axes && op->ndim > 0 && nd > 0 && below(r, 2)) {
+            op->axes[below(r, op->ndim)] = signed_axis(r, below(r, nd), nd);
+        } else {
+            rand_window(r, v, op);
+        }
+        break;
+    case ML_OP_DIAGONAL:
+    case ML_OP_ROT90:
+        switch (below(r, 3)) {
+        case 0: {
+            int t = op->axis;       /* the other way round */
+            op->axis = op->axis2;
+            op->axis2 = t;
+            break;
+        }
+        case 1:
+            if (op->kind == ML_OP_ROT90)
+                op->index += below(r, 2) ? 1 : -1;
+            else
+                op->index = below(r, 2) ? -op->index : op->index + (below(r, 2) ? 1 : -1);
+            break;
+        default:
+            rand_axis_pair(r, nd, &op->axis, &op->axis2);
+            break;
+        }
+        break;
+    case ML_OP_FLIP:
+        if (op->has_axis && below(r, 2))
+            op->has_axis = false;
+        else {
+            op->has_axis = true;
+            op->axis = nd ? signed_axis(r, below(r, nd), nd) : 0;
+        }
+        break;
+    case ML_OP_ASARRAY:
+        op->via_view = !op->via_view;
+        break;
     default:
         break;
     }
 }
 
-/* Shape the view has before ops[i]. */
-static int shape_before(const ml_case *c, int i, int64_t shape[ML_MAX_NDIM])
-{
-    return ml_case_shape_after(c, i, shape);
-}
-
 static void tweak_op(ml_src *r, ml_case *c, int i)
 {
     ml_op *op = &c->ops[i];
-    int64_t shape[ML_MAX_NDIM];
-    int nd = shape_before(c, i, shape);
-    if (nd < 0)
-        nd = 0;
+    ml_view v;
+    view_before(c, i, &v);
+    int nd = v.ndim < 0 ? 0 : v.ndim;
+    v.ndim = nd;
+    int64_t *shape = v.shape;
+    if (op->kind >= ML_OP_FIELD) {
+        tweak_new_op(r, &v, op);
+        return;
+    }
     switch (op->kind) {
     case ML_OP_SLICE:
         switch (below(r, 4)) {
@@ -304,7 +703,7 @@ static void tweak_op(ml_src *r, ml_case *c, int i)
         rand_dtype(r, &op->dtype);
         break;
     default:
-        rand_op(r, nd, shape, op);
+        rand_op(r, &v, op);
         break;
     }
 }
@@ -342,6 +741,7 @@ static void rebase(ml_src *r, ml_case *c)
 static void apply(ml_src *r, ml_case *c, int m)
 {
     int64_t shape[ML_MAX_NDIM];
+    ml_view before;
     int i = c->nops ? below(r, c->nops) : 0;
     switch (m) {
     case M_DIM:
@@ -400,12 +800,12 @@ static void apply(ml_src *r, ml_case *c, int m)
     case M_OP_INSERT:
         if (c->nops < ML_MAX_OPS) {
             int at = below(r, c->nops + 1);
-            int nd = ml_case_shape_after(c, at, shape);
-            if (nd < 0)
+            view_before(c, at, &before);
+            if (before.ndim < 0)
                 break;
             memmove(&c->ops[at + 1], &c->ops[at], sizeof c->ops[0] * (size_t)(c->nops - at));
             c->nops++;
-            rand_op(r, nd, shape, &c->ops[at]);
+            rand_op(r, &before, &c->ops[at]);
         }
         break;
     case M_OP_REMOVE:
@@ -424,9 +824,9 @@ static void apply(ml_src *r, ml_case *c, int m)
         break;
     case M_OP_REDRAW:
         if (c->nops) {
-            int nd = ml_case_shape_after(c, i, shape);
-            if (nd >= 0)
-                rand_op(r, nd, shape, &c->ops[i]);
+            view_before(c, i, &before);
+            if (before.ndim >= 0)
+                rand_op(r, &before, &c->ops[i]);
         }
         break;
     case M_OP_TWEAK:
@@ -453,16 +853,11 @@ static void apply(ml_src *r, ml_case *c, int m)
     }
     case M_MODE:
         c->mode = (ml_mode)below(r, ML_MODE_COUNT);
-        if (c->mode == ML_MODE_WPLUS && c->source == ML_SRC_NPY)
-            c->mode = ML_MODE_RPLUS;
         break;
     case M_SOURCE:
         c->source = c->source == ML_SRC_RAW ? ML_SRC_NPY : ML_SRC_RAW;
-        if (c->source == ML_SRC_NPY) {
+        if (c->source == ML_SRC_NPY)
             c->offset = 0;
-            if (c->mode == ML_MODE_WPLUS)
-                c->mode = ML_MODE_RPLUS;
-        }
         break;
     case M_TRANSPORT: {
         /* in-process transports mostly: worker ones are mapped onto them */
@@ -487,6 +882,8 @@ static void apply(ml_src *r, ml_case *c, int m)
 bool mlf_mutate_case(ml_case *c, const ml_limits *lim, ml_src *r)
 {
     static ml_case t;
+    uint64_t cap = lim && lim->max_bytes ? lim->max_bytes : ML_DEFAULT_MAX_BYTES;
+    byte_budget = cap < ((uint64_t)1 << 20) ? cap : (uint64_t)1 << 20;
     for (int attempt = 0; attempt < 16; attempt++) {
         t = *c;
         int n = 1 + (below(r, 4) == 0) + (below(r, 8) == 0);
@@ -587,8 +984,6 @@ size_t mlf_crossover(const uint8_t *a, size_t asize, const uint8_t *b, size_t bs
         mc.dtype = mc2.dtype;
         mc.mode = mc2.mode;
         mc.transport = mc2.transport;
-        if (mc.source == ML_SRC_NPY && mc.mode == ML_MODE_WPLUS)
-            mc.mode = ML_MODE_RPLUS;
         break;
     }
     if (!cut_to_valid(&mc, lim))

@@ -2,12 +2,13 @@
 
 Reads the cases and model views that `test_layout_numpy --ops` prints (header
 "memlayout-layout-ops 1 <count>", then per case a line "case <JSON>" and one
-line per view: "ndim itemsize offset c f copy views shape... strides..."), builds
+line per view: "ndim itemsize offset c f copy views extent dtype shape... strides..."), builds
 each case's backing and applies its ops with the runner's own functions
 (harness/python/memlayout_runner.py: build_backing, apply_op), and compares
 after the backing and after every op: shape, strides, item size, C/F flags,
-whether the memmap still backs the view, and the data pointer's offset from
-the backing's first element (from the copy's start once an op copied); and
+whether the memmap still backs the view, the data pointer's offset from
+the backing's first element (from the copy's start once an op copied), the
+bytes of that memory, the dtype (fields and their offsets); and
 which item sizes (1, 2, 4, 8, 16) a.view(dtype) accepts there, NumPy's rule
 for re-cutting the last axis (ml_layout_view_rule).
 
@@ -35,10 +36,12 @@ from layout_numpy import Tally, open_input, read_header  # noqa: E402
 
 CHUNK = 500
 MIN_OP_SHARE = 0.02       # of the cases, for each op kind
+MIN_DTYPE_OP_SHARE = 0.005  # ops that need a structured or complex dtype
 MIN_FEATURE_SHARE = 0.01  # of the cases, for each hard layout
 SHOW = 8                  # mismatches printed
 OPS = ("reshape", "transpose", "swapaxes", "moveaxis", "slice", "index", "newaxis",
-       "squeeze", "ravel", "view", "broadcast")
+       "squeeze", "ravel", "view", "broadcast", "field", "fields", "real", "imag",
+       "as_strided", "sliding_window", "diagonal", "flip", "rot90", "asarray")
 
 
 def _ptr(a):
@@ -60,29 +63,43 @@ def view_mask(a):
     return mask
 
 
+def dtype_token(dt):
+    """The model's dtype token: dtype.str, or "struct:" name@offset,..."""
+    if dt.names is None:
+        return dt.str
+    return "struct:" + ",".join("%s@%d" % (n, dt.fields[n][1]) for n in dt.names)
+
+
 def actual(a):
     """The facts the model predicts, from the real array a."""
     m = reference.backing_memmap(a)
     if m is not None:
         base = m
     else:
+        # the copy at the root of the base chain (as_strided's DummyArray included)
         base = a
-        while isinstance(getattr(base, "base", None), np.ndarray):
+        while getattr(base, "base", None) is not None:
             base = base.base
     return (a.ndim, a.dtype.itemsize, _ptr(a) - _ptr(base), bool(a.flags.c_contiguous),
-            bool(a.flags.f_contiguous), m is None, view_mask(a), tuple(a.shape), tuple(a.strides))
+            bool(a.flags.f_contiguous), m is None, view_mask(a), base.nbytes,
+            dtype_token(a.dtype), tuple(a.shape), tuple(a.strides))
 
 
 def predicted(line):
-    v = [int(x) for x in line.split()]
-    nd = v[0]
-    if len(v) != 7 + 2 * nd:
+    w = line.split()
+    if len(w) < 9:
         raise ValueError("malformed view line %r" % line)
-    return (nd, v[1], v[2], bool(v[3]), bool(v[4]), bool(v[5]), v[6], tuple(v[7:7 + nd]),
-            tuple(v[7 + nd:]))
+    dt = w.pop(8)
+    v = [int(x) for x in w]
+    nd = v[0]
+    if len(v) != 8 + 2 * nd:
+        raise ValueError("malformed view line %r" % line)
+    return (nd, v[1], v[2], bool(v[3]), bool(v[4]), bool(v[5]), v[6], v[7], dt,
+            tuple(v[8:8 + nd]), tuple(v[8 + nd:]))
 
 
-FIELDS = ("ndim", "itemsize", "offset", "c", "f", "copy", "view sizes", "shape", "strides")
+FIELDS = ("ndim", "itemsize", "offset", "c", "f", "copy", "view sizes", "extent", "dtype",
+          "shape", "strides")
 
 
 def differ(got, want):
@@ -92,7 +109,7 @@ def differ(got, want):
 def features(views, ops):
     """The hard layouts a case reaches (by the real arrays' facts)."""
     seen = set()
-    for i, (nd, size, off, c, f, copy, _, shape, strides) in enumerate(views):
+    for i, (nd, size, off, c, f, copy, _, _, _, shape, strides) in enumerate(views):
         if copy:
             seen.add("copy")
         if any(s < 0 for n, s in zip(shape, strides) if n > 1):
@@ -187,7 +204,9 @@ def main(argv):
              ", ".join("%s %d" % kv for kv in compared.items())))
     print("layout-numpy-ops: cases reaching: %s"
           % ", ".join("%s %d" % kv for kv in sorted(reached.items())))
-    thin = [k for k, m in with_op.items() if m < MIN_OP_SHARE * max(n, 1)]
+    dtype_ops = ("field", "fields", "real", "imag")
+    thin = [k for k, m in with_op.items()
+            if m < (MIN_DTYPE_OP_SHARE if k in dtype_ops else MIN_OP_SHARE) * max(n, 1)]
     need = ("copy", "negative stride", "zero stride", "empty", "neither C nor F",
             "item size change after another op")
     thin += [k for k in need if reached.get(k, 0) < MIN_FEATURE_SHARE * max(n, 1)]

@@ -9,6 +9,7 @@
 
 #include "case.h"
 #include "check.h"
+#include "layout.h"
 
 #define EXAMPLE "{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[15]," \
                 "\"order\":\"C\",\"offset\":0,\"mode\":\"r\"},\"ops\":[{\"op\":\"reshape\"," \
@@ -246,9 +247,9 @@ static void parse_should_reject_wrong_types_with_the_expected_type(void)
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":7}")), "ops[0].op: expected string");
     CHECK_STR(error_of(with_ops("[3]", "{\"shape\":[3]}")), "ops[0].op: missing");
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"view\",\"dtype\":[[\"a\"]]}")),
-              "ops[0].dtype[0]: expected a [name, dtype] pair");
+              "ops[0].dtype[0]: expected a [name, dtype] pair or a [name, dtype, shape] triple");
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"view\",\"dtype\":[[\"a\",8]]}")),
-              "ops[0].dtype[0][1]: expected string");
+              "ops[0].dtype[0][1]: expected string or array");
     CHECK_STR(error_of(with_ops("[3]", "{\"op\":\"ravel\",\"order\":\"CF\"}")),
               "ops[0].order: must be \"C\", \"F\", \"A\" or \"K\"");
 }
@@ -467,7 +468,7 @@ static void validate_should_give_parse_messages_for_c_built_cases(void)
     CHECK_STR(err, "ops[0].order: must be \"C\", \"F\", \"A\" or \"K\"");
     c.ops[0] = (ml_op){.kind = ML_OP_COUNT};
     CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
-    CHECK_STR(err, "ops[0].op: unknown op 11");
+    CHECK_STR(err, "ops[0].op: unknown op 21");
     c.nops = 0;
     c.dtype.scalar.byteorder = '=';
     CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
@@ -666,6 +667,506 @@ static void parse_should_survive_mangled_input_and_canonicalize_what_it_accepts(
     CHECK(accepted > 100);   /* the mutations do reach the checks past the JSON */
 }
 
+
+/* ---- the new ops and sub-array fields ----------------------------------- */
+
+/* A canonical case: npy backing, mode "r", loky, seed 1; the op list and
+ * dtype as written. */
+static const char *cj(const char *dtype, const char *shape, const char *ops)
+{
+    static char buf[4096];
+    snprintf(buf, sizeof buf,
+             "{\"memlayout\":1,\"dtype\":%s,\"backing\":{\"source\":\"npy\",\"shape\":%s,"
+             "\"order\":\"C\",\"offset\":0,\"mode\":\"r\"},\"ops\":[%s],\"transport\":\"loky\","
+             "\"seed\":1}\n",
+             dtype, shape, ops);
+    return buf;
+}
+
+#define REC "[[\"x\",\"<f8\"],[\"y\",\"<i2\"],[\"v\",\"<f4\",[2,3]]]"
+#define CPLX "\"<c16\""
+#define NESTED "[[\"x\",\"<i4\"],[\"p\",[[\"a\",\"<i2\"],[\"b\",\">f8\"]],[2]]]"
+#define F8 "\"<f8\""
+
+/* Each canonical case parses, writes back byte for byte, and the write
+ * parses to an equal case. */
+static void new_ops_and_sub_array_fields_should_round_trip_byte_for_byte(void)
+{
+    const char *cases[][3] = {
+        {REC, "[4]", "{\"op\":\"field\",\"name\":\"v\"}"},
+        {REC, "[4]", "{\"op\":\"field\",\"name\":\"y\"}"},
+        {REC, "[4]", "{\"op\":\"fields\",\"names\":[\"v\",\"x\"]}"},
+        {REC, "[4]", "{\"op\":\"fields\",\"names\":[\"y\"]},{\"op\":\"field\",\"name\":\"y\"}"},
+        {"[[\"a\",\">c8\",[16,16]],[\"b\",\"|u1\",[1]]]", "[2]", "{\"op\":\"field\",\"name\":\"a\"},{\"op\":\"imag\"}"},
+        {CPLX, "[3]", "{\"op\":\"real\"}"},
+        {CPLX, "[3]", "{\"op\":\"imag\"}"},
+        {F8, "[4,6]", "{\"op\":\"flip\",\"axis\":null},{\"op\":\"as_strided\",\"shape\":[3,3],\"strides\":[-8,-48]}"},
+        {F8, "[4,6]", "{\"op\":\"as_strided\",\"shape\":[],\"strides\":[]}"},
+        {F8, "[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":null}"},
+        {F8, "[4,6]", "{\"op\":\"sliding_window\",\"window\":[0,2],\"axis\":[-1,-1]}"},
+        {F8, "[4,6]", "{\"op\":\"diagonal\",\"offset\":-9,\"axis1\":1,\"axis2\":-2}"},
+        {F8, "[4,6]", "{\"op\":\"flip\",\"axis\":null}"},
+        {F8, "[4,6]", "{\"op\":\"flip\",\"axis\":-1}"},
+        {F8, "[4,6]", "{\"op\":\"rot90\",\"k\":-7,\"axes\":[1,0]}"},
+        {F8, "[4,6]", "{\"op\":\"asarray\",\"via\":\"asarray\"}"},
+        {F8, "[4,6]", "{\"op\":\"asarray\",\"via\":\"view\"}"},
+        {REC, "[4]", "{\"op\":\"view\",\"dtype\":[[\"p\",\"<i2\",[5]],[\"q\",\"<f8\",[1,3]]]}"},
+        {NESTED, "[4]", "{\"op\":\"field\",\"name\":\"p\"},{\"op\":\"field\",\"name\":\"b\"}"},
+        {NESTED, "[4]", "{\"op\":\"fields\",\"names\":[\"p\"]},{\"op\":\"field\",\"name\":\"p\"}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *json = cj(cases[i][0], cases[i][1], cases[i][2]);
+        ml_case c, again;
+        char err[ML_ERR_MAX];
+        bool ok = parse(json, &c, err);
+        if (!ok)
+            fprintf(stderr, "  %s  -> %s\n", cases[i][2], err);
+        CHECK(ok);
+        char *out = ok ? ml_case_write(&c) : NULL;
+        CHECK_STR(out, json);
+        CHECK(out && parse(out, &again, err) && ml_case_equal(&c, &again));
+        CHECK(ok && ml_case_validate(&c, NULL, err, sizeof err));
+        free(out);
+    }
+}
+
+/* Pairs of cases that differ in one parameter of a new op are not equal;
+ * each is equal to itself parsed again. */
+static void equal_should_see_every_parameter_of_the_new_ops(void)
+{
+    const char *pairs[][4] = {
+        {REC, "[4]", "{\"op\":\"field\",\"name\":\"x\"}", "{\"op\":\"field\",\"name\":\"y\"}"},
+        {REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",\"y\"]}", "{\"op\":\"fields\",\"names\":[\"y\",\"x\"]}"},
+        {REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",\"y\"]}", "{\"op\":\"fields\",\"names\":[\"x\"]}"},
+        {REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\"]}", "{\"op\":\"field\",\"name\":\"x\"}"},
+        {CPLX, "[3]", "{\"op\":\"real\"}", "{\"op\":\"imag\"}"},
+        {F8, "[4,6]", "{\"op\":\"as_strided\",\"shape\":[3,3],\"strides\":[0,8]}",
+                      "{\"op\":\"as_strided\",\"shape\":[3,3],\"strides\":[8,8]}"},
+        {F8, "[4,6]", "{\"op\":\"as_strided\",\"shape\":[3,3],\"strides\":[0,8]}",
+                      "{\"op\":\"as_strided\",\"shape\":[3,2],\"strides\":[0,8]}"},
+        {F8, "[4,6]", "{\"op\":\"as_strided\",\"shape\":[3],\"strides\":[0]}",
+                      "{\"op\":\"as_strided\",\"shape\":[3,1],\"strides\":[0,0]}"},
+        {F8, "[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":null}",
+                      "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":[0,1]}"},
+        {F8, "[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":[1,1]}",
+                      "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":[0,1]}"},
+        {F8, "[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":null}",
+                      "{\"op\":\"sliding_window\",\"window\":[2,2],\"axis\":null}"},
+        {F8, "[4,6]", "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":0,\"axis2\":1}",
+                      "{\"op\":\"diagonal\",\"offset\":2,\"axis1\":0,\"axis2\":1}"},
+        {F8, "[4,6]", "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":0,\"axis2\":1}",
+                      "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":-2,\"axis2\":1}"},
+        {F8, "[4,6]", "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":0,\"axis2\":1}",
+                      "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":0,\"axis2\":-1}"},
+        {F8, "[4,6]", "{\"op\":\"flip\",\"axis\":null}", "{\"op\":\"flip\",\"axis\":0}"},
+        {F8, "[4,6]", "{\"op\":\"flip\",\"axis\":1}", "{\"op\":\"flip\",\"axis\":0}"},
+        {F8, "[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}", "{\"op\":\"rot90\",\"k\":5,\"axes\":[0,1]}"},
+        {F8, "[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}", "{\"op\":\"rot90\",\"k\":1,\"axes\":[1,0]}"},
+        {F8, "[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,-1]}"},
+        {F8, "[4,6]", "{\"op\":\"asarray\",\"via\":\"asarray\"}", "{\"op\":\"asarray\",\"via\":\"view\"}"},
+        {REC, "[4]", "", ""},   /* the dtypes below differ */
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        ml_case a, a2, b;
+        char err[ML_ERR_MAX], one[4096];
+        snprintf(one, sizeof one, "%s", cj(pairs[i][0], pairs[i][1], pairs[i][2]));
+        bool ok = parse(one, &a, err) && parse(one, &a2, err) &&
+                  parse(cj(pairs[i][0], pairs[i][1], pairs[i][3]), &b, err);
+        if (!ok)
+            fprintf(stderr, "  pair %zu: %s\n", i, err);
+        CHECK(ok);
+        CHECK(ml_case_equal(&a, &a2));
+        if (pairs[i][2][0])
+            CHECK(ok && !ml_case_equal(&a, &b));
+    }
+    /* sub-array fields: the shape, its dims, the field without one */
+    const char *dtypes[] = {
+        "[[\"x\",\"<f8\"],[\"v\",\"<f4\",[2,3]]]", "[[\"x\",\"<f8\"],[\"v\",\"<f4\",[3,2]]]",
+        "[[\"x\",\"<f8\"],[\"v\",\"<f4\",[6]]]", "[[\"x\",\"<f8\"],[\"v\",\"<f4\"]]",
+        "[[\"x\",\"<f8\",[1]],[\"v\",\"<f4\",[2,3]]]",
+    };
+    for (int i = 0; i < 5; i++) {
+        for (int j = 0; j < 5; j++) {
+            ml_case a, b;
+            char err[ML_ERR_MAX], one[4096];
+            snprintf(one, sizeof one, "%s", cj(dtypes[i], "[2]", ""));
+            CHECK(parse(one, &a, err) && parse(cj(dtypes[j], "[2]", ""), &b, err));
+            CHECK(ml_case_equal(&a, &b) == (i == j));
+        }
+    }
+    /* what an op does not write is not compared: flip null's axis, asarray's shape */
+    ml_case a, b;
+    char err[ML_ERR_MAX];
+    CHECK(parse(cj(F8, "[4,6]", "{\"op\":\"flip\",\"axis\":null},{\"op\":\"asarray\",\"via\":\"view\"}"), &a, err));
+    b = a;
+    b.ops[0].axis = 1;
+    b.ops[1].shape[0] = 5;
+    b.ops[1].ndim = 3;
+    CHECK(ml_case_equal(&a, &b));
+}
+
+/* The error of a case built by cj(). */
+static const char *cj_error(const char *dtype, const char *shape, const char *ops)
+{
+    return error_of(cj(dtype, shape, ops));
+}
+
+#define ONES31 "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]"
+
+static void field_and_fields_should_refuse_with_numpys_reasons(void)
+{
+    CHECK_STR(cj_error(F8, "[4]", "{\"op\":\"field\",\"name\":\"x\"}"),
+              "ops[0].field: the dtype has no fields");
+    CHECK_STR(cj_error(F8, "[4]", "{\"op\":\"fields\",\"names\":[\"x\"]}"),
+              "ops[0].fields: the dtype has no fields");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\",\"name\":\"x\"},{\"op\":\"field\",\"name\":\"x\"}"),
+              "ops[1].field: the dtype has no fields");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\",\"name\":\"q\"}"),
+              "ops[0].name: no field \"q\" in the dtype");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",\"q\"]}"),
+              "ops[0].names[1]: no field \"q\" in the dtype");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\"]},{\"op\":\"field\",\"name\":\"y\"}"),
+              "ops[1].name: no field \"y\" in the dtype");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",\"v\",\"x\"]}"),
+              "ops[0].names[2]: duplicate field name \"x\"");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[]}"),
+              "ops[0].names: needs 1 to 8 names, not 0");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]}"),
+              "ops[0].names: needs 1 to 8 names, not 9");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":\"x\"}"), "ops[0].names: expected array");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",3]}"), "ops[0].names[1]: expected string");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\",\"name\":[\"x\"]}"), "ops[0].name: expected string");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\",\"name\":\"1x\"}"),
+              "ops[0].name: field name \"1x\" must be 1 to 15 characters of [A-Za-z0-9_], not starting with a digit");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\",\"\"]}"),
+              "ops[0].names[1]: field name \"\" must be 1 to 15 characters of [A-Za-z0-9_], not starting with a digit");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\"}"), "ops[0].name: missing");
+    CHECK_STR(cj_error(REC, "[4]", "{\"op\":\"field\",\"name\":\"x\",\"names\":[\"x\"]}"), "ops[0].names: unknown key");
+    /* a sub-array's dims follow the array's: 31 + 2 is one too many, 30 + 2 fits */
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[2,3]]]", ONES31, "{\"op\":\"field\",\"name\":\"v\"}"),
+              "ops[0].field: the result would have 33 dims, more than 32");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[2,3]]]", ONES31, "{\"op\":\"squeeze\",\"axis\":0},{\"op\":\"field\",\"name\":\"v\"}"),
+              "ok");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[6]]]", ONES31, "{\"op\":\"field\",\"name\":\"v\"}"), "ok");
+    /* a multi-field view adds no dims */
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[2,3]]]", ONES31, "{\"op\":\"fields\",\"names\":[\"v\"]}"), "ok");
+}
+
+static void fields_built_in_c_should_get_the_parse_messages(void)
+{
+    ml_case c;
+    char err[ML_ERR_MAX];
+    CHECK(parse(cj(REC, "[4]", "{\"op\":\"fields\",\"names\":[\"x\"]}"), &c, err));
+    c.ops[0].nnames = 2;
+    memcpy(c.ops[0].names[1], "x", 2);
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "ops[0].names[1]: duplicate field name \"x\"");
+    c.ops[0].nnames = -1;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "ops[0].names: needs 1 to 8 names, not -1");
+    c.ops[0].kind = ML_OP_FIELD;
+    c.ops[0].nnames = 2;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "ops[0].name: needs 1 name, not 2");
+    /* An empty name list: the same words parsing gives for "names":[] */
+    c.ops[0].kind = ML_OP_FIELDS;
+    c.ops[0].nnames = 0;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "ops[0].names: needs 1 to 8 names, not 0");
+}
+
+static void real_and_imag_should_need_a_complex_dtype(void)
+{
+    CHECK_STR(cj_error(F8, "[3]", "{\"op\":\"real\"}"), "ops[0].real: needs a complex dtype");
+    CHECK_STR(cj_error("\"<f4\"", "[3]", "{\"op\":\"imag\"}"), "ops[0].imag: needs a complex dtype");
+    CHECK_STR(cj_error("[[\"c\",\"<c8\"]]", "[3]", "{\"op\":\"imag\"}"), "ops[0].imag: needs a complex dtype");
+    CHECK_STR(cj_error(CPLX, "[3]", "{\"op\":\"real\"},{\"op\":\"imag\"}"), "ops[1].imag: needs a complex dtype");
+    CHECK_STR(cj_error("[[\"c\",\"<c8\"]]", "[3]", "{\"op\":\"field\",\"name\":\"c\"},{\"op\":\"imag\"}"), "ok");
+    CHECK_STR(cj_error(CPLX, "[3]", "{\"op\":\"real\",\"axis\":0}"), "ops[0].axis: unknown key");
+    CHECK_STR(cj_error(CPLX, "[]", "{\"op\":\"imag\"}"), "ok");
+}
+
+static void as_strided_should_stay_inside_the_memory_viewed(void)
+{
+    /* 48 bytes: 6 items of 8 */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[6],\"strides\":[8]}"), "ok");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[40]}"), "ok");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[41]}"),
+              "ops[0].as_strided: reaches bytes [0, 49) outside the 48 bytes of memory viewed");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[7],\"strides\":[8]}"),
+              "ops[0].as_strided: reaches bytes [0, 56) outside the 48 bytes of memory viewed");
+    /* bytes, not items: a 1-byte view of the last byte fits, of one more not */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"view\",\"dtype\":\"|u1\"},"
+                                  "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[47]}"), "ok");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"view\",\"dtype\":\"|u1\"},"
+                                  "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[48]}"),
+              "ops[1].as_strided: reaches bytes [0, 49) outside the 48 bytes of memory viewed");
+    /* from the pointer where the ops before left it: a[5::-1] starts at byte 40 */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"slice\",\"axis\":0,\"start\":5,\"stop\":null,\"step\":-1},"
+                                  "{\"op\":\"as_strided\",\"shape\":[6],\"strides\":[-8]}"), "ok");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"slice\",\"axis\":0,\"start\":5,\"stop\":null,\"step\":-1},"
+                                  "{\"op\":\"as_strided\",\"shape\":[7],\"strides\":[-8]}"),
+              "ops[1].as_strided: reaches bytes [-8, 48) outside the 48 bytes of memory viewed");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"slice\",\"axis\":0,\"start\":5,\"stop\":null,\"step\":-1},"
+                                  "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[8]}"),
+              "ops[1].as_strided: reaches bytes [40, 56) outside the 48 bytes of memory viewed");
+    /* the imaginary halves of 3 complex items: the last ends at byte 48 */
+    CHECK_STR(cj_error(CPLX, "[3]", "{\"op\":\"imag\"},{\"op\":\"as_strided\",\"shape\":[5],\"strides\":[8]}"), "ok");
+    CHECK_STR(cj_error(CPLX, "[3]", "{\"op\":\"imag\"},{\"op\":\"as_strided\",\"shape\":[6],\"strides\":[8]}"),
+              "ops[1].as_strided: reaches bytes [8, 56) outside the 48 bytes of memory viewed");
+    /* a 0-dim result is one item at the pointer */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[],\"strides\":[]}"), "ok");
+    CHECK_STR(cj_error(F8, "[0]", "{\"op\":\"as_strided\",\"shape\":[],\"strides\":[]}"),
+              "ops[0].as_strided: reaches bytes [0, 8) outside the 0 bytes of memory viewed");
+    /* an empty shape reaches nothing: any strides */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[0,3],\"strides\":[1099511627776,-1099511627776]}"),
+              "ok");
+    CHECK_STR(cj_error(F8, "[0]", "{\"op\":\"as_strided\",\"shape\":[3,0],\"strides\":[-8,8]}"), "ok");
+    /* shape and strides themselves */
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[2],\"strides\":[8,8]}"),
+              "ops[0].strides: 2 strides for 1 dims");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[-1],\"strides\":[8]}"),
+              "ops[0].shape[0]: must be >= 0");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[1099511627777],\"strides\":[0]}"),
+              "ops[0].shape[0]: must be <= 1099511627776");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[0],\"strides\":[-1099511627777]}"),
+              "ops[0].strides[0]: must lie in [-1099511627776, 1099511627776]");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[6],\"strides\":8}"),
+              "ops[0].strides: expected array");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[6]}"), "ops[0].strides: missing");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[1099511627776,1099511627776,8],\"strides\":[0,0,0]}"),
+              "ops[0].as_strided: element count overflows int64");
+    CHECK_STR(cj_error(F8, "[6]", "{\"op\":\"as_strided\",\"shape\":[8388609],\"strides\":[0]}"),
+              "ops[0].as_strided: 8388609 elements of 8 bytes exceed the 67108864-byte cap");
+    CHECK_STR(cj_error("\"|u1\"", "[6]", "{\"op\":\"as_strided\",\"shape\":[67108864],\"strides\":[1099511627776]}"),
+              "ops[0].as_strided: the bytes reached overflow int64");
+}
+
+static void as_strided_with_an_empty_shape_should_be_valid_wherever_the_pointer_is(void)
+{
+    /* np.flip of an empty (0,3) array leaves the pointer at byte 16 of 0;
+     * as_strided(that, (0,), (8,)) reads nothing and NumPy makes it. */
+    CHECK_STR(cj_error(F8, "[0,3]", "{\"op\":\"flip\",\"axis\":null},"
+                                    "{\"op\":\"as_strided\",\"shape\":[0],\"strides\":[8]}"), "ok");
+    /* the same after a[:, 2] */
+    CHECK_STR(cj_error(F8, "[0,3]", "{\"op\":\"index\",\"axis\":1,\"index\":2},"
+                                    "{\"op\":\"as_strided\",\"shape\":[0,4],\"strides\":[0,0]}"), "ok");
+}
+
+static void sliding_window_should_follow_sliding_window_view(void)
+{
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":null}"), "[3,4,2,3]");
+    /* repeated axes shrink the axis each time: (4,) -> 3 -> 1 */
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[2,3],\"axis\":[0,-1]}"), "[1,2,3]");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[3,3],\"axis\":[0,0]}"),
+              "ops[0].window[1]: window 3 is larger than axis 0 of size 2");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[5],\"axis\":null}"),
+              "ops[0].window[0]: window 5 is larger than axis 0 of size 4");
+    /* a window of 0 is allowed and grows the axis by one */
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[0],\"axis\":null}"), "[5,0]");
+    CHECK_STR(shape_of("[0]", "{\"op\":\"sliding_window\",\"window\":[0,0],\"axis\":[0,0]}"), "[2,0,0]");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[],\"axis\":null}"),
+              "ops[0].window: needs at least 1 dim");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[-1],\"axis\":null}"),
+              "ops[0].window[0]: must be >= 0");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"sliding_window\",\"window\":[1099511627777],\"axis\":[0]}"),
+              "ops[0].window[0]: must be <= 1099511627776");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":null}"),
+              "ops[0].window: 1 dims for an array of 2 (with axis null)");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":[0,1]}"),
+              "ops[0].axis: 2 axes for a window of 1 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":[2]}"),
+              "ops[0].axis[0]: axis 2 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2,2],\"axis\":[1,-3]}"),
+              "ops[0].axis[1]: axis -3 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":[2000000]}"),
+              "ops[0].axis[0]: axis 2000000 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":1}"),
+              "ops[0].axis: expected array or null");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":2,\"axis\":null}"),
+              "ops[0].window: expected array");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"sliding_window\",\"window\":[2]}"), "ops[0].axis: missing");
+    CHECK_STR(shape_of(ONES31, "{\"op\":\"sliding_window\",\"window\":[1,1],\"axis\":[0,1]}"),
+              "ops[0].sliding_window: the result would have 33 dims, more than 32");
+    CHECK_STR(shape_of(ONES31, "{\"op\":\"sliding_window\",\"window\":[1],\"axis\":[0]}"),
+              "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]");
+    /* sizes: 1000 - 10 * 99 = 10 windows of 100^10 elements overflow; 103 * 300^3 pass the cap */
+    CHECK_STR(shape_of("[1000]", "{\"op\":\"sliding_window\",\"window\":[100,100,100,100,100,100,100,100,100,100],"
+                                 "\"axis\":[0,0,0,0,0,0,0,0,0,0]}"),
+              "ops[0].sliding_window: element count overflows int64");
+    CHECK_STR(shape_of("[1000]", "{\"op\":\"sliding_window\",\"window\":[300,300,300],\"axis\":[0,0,0]}"),
+              "ops[0].sliding_window: 2781000000 elements of 8 bytes exceed the 67108864-byte cap");
+}
+
+static void sliding_window_built_in_c_should_get_the_parse_messages(void)
+{
+    ml_case c;
+    char err[ML_ERR_MAX], parsed[ML_ERR_MAX];
+    CHECK(parse(cj(F8, "[4]", "{\"op\":\"sliding_window\",\"window\":[2],\"axis\":[0]}"), &c, err));
+    c.ops[0].ndim = 0;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "ops[0].window: needs at least 1 dim");
+    /* 33 window dims: whatever the words, the same from a file and from C */
+    char ops[512];
+    size_t o = (size_t)snprintf(ops, sizeof ops, "{\"op\":\"sliding_window\",\"window\":[1");
+    for (int j = 1; j < 33; j++)
+        o += (size_t)snprintf(ops + o, sizeof ops - o, ",1");
+    snprintf(ops + o, sizeof ops - o, "],\"axis\":null}");
+    snprintf(parsed, sizeof parsed, "%s", cj_error(F8, "[4]", ops));
+    c.ops[0].ndim = 33;
+    c.ops[0].has_axes = false;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, parsed);
+}
+
+static void diagonal_should_take_any_offset_and_two_distinct_axes(void)
+{
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":2,\"axis1\":0,\"axis2\":1}"), "[4]");
+    /* offsets past the dims give an empty diagonal, never an error */
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":7,\"axis1\":0,\"axis2\":1}"), "[0]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":-4,\"axis1\":0,\"axis2\":1}"), "[0]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":-9007199254740992,\"axis1\":0,\"axis2\":1}"), "[0]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":9007199254740992,\"axis1\":1,\"axis2\":0}"), "[0]");
+    CHECK_STR(shape_of("[2,3,4]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":2,\"axis2\":0}"), "[3,2]");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":0,\"axis2\":1}"),
+              "ops[0].diagonal: needs at least 2 dims, not 1");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":0,\"axis2\":-2}"),
+              "ops[0].axis2: axis1 and axis2 are the same axis");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":2,\"axis2\":0}"),
+              "ops[0].axis1: axis 2 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":0,\"axis2\":-3}"),
+              "ops[0].axis2: axis -3 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":0,\"axis2\":-3000000}"),
+              "ops[0].axis2: axis -3000000 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0.5,\"axis1\":0,\"axis2\":1}"),
+              "ops[0].offset: expected integer");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"diagonal\",\"offset\":0,\"axis1\":0}"), "ops[0].axis2: missing");
+}
+
+static void flip_should_refuse_a_0_dim_array_and_foreign_axes(void)
+{
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":null}"), "[4,6]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":-2}"), "[4,6]");
+    /* np.flip(a) of a 0-dim array is a scalar, not a view */
+    CHECK_STR(shape_of("[]", "{\"op\":\"flip\",\"axis\":null}"), "ops[0].flip: a 0-dim array has no axis to flip");
+    CHECK_STR(shape_of("[]", "{\"op\":\"flip\",\"axis\":0}"), "ops[0].axis: axis 0 is out of range for 0 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":2}"), "ops[0].axis: axis 2 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":-3}"), "ops[0].axis: axis -3 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":2000000}"),
+              "ops[0].axis: axis 2000000 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\",\"axis\":[0]}"), "ops[0].axis: expected integer or null");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"flip\"}"), "ops[0].axis: missing");
+}
+
+static void rot90_should_refuse_axes_numpy_calls_the_same(void)
+{
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}"), "[6,4]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":-2,\"axes\":[0,1]}"), "[4,6]");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":9007199254740991,\"axes\":[-1,0]}"), "[6,4]");
+    /* NumPy: "Axes must be different." when equal as written or ndim apart */
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[1,1]}"), "ops[0].axes: axes must be different");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[1,-1]}"), "ops[0].axes: axes must be different");
+    CHECK_STR(shape_of("[2,3,4]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,-3]}"), "ops[0].axes: axes must be different");
+    CHECK_STR(shape_of("[2,3,4]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[-4,-1]}"), "ops[0].axes: axes must be different");
+    /* ...checked before the range, as NumPy does */
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[7,7]}"), "ops[0].axes: axes must be different");
+    CHECK_STR(shape_of("[2,3,4]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,-4]}"),
+              "ops[0].axes[1]: axis -4 is out of range for 3 dims");
+    CHECK_STR(shape_of("[2,3,4]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[3,1]}"),
+              "ops[0].axes[0]: axis 3 is out of range for 3 dims");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,2000000]}"),
+              "ops[0].axes[1]: axis 2000000 is out of range for 2 dims");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}"),
+              "ops[0].rot90: needs at least 2 dims, not 1");
+    CHECK_STR(shape_of("[]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1]}"),
+              "ops[0].rot90: needs at least 2 dims, not 0");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0]}"), "ops[0].axes: needs 2 axes, not 1");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":1,\"axes\":[0,1,2]}"), "ops[0].axes: 3 values, more than 2");
+    CHECK_STR(shape_of("[4,6]", "{\"op\":\"rot90\",\"k\":null,\"axes\":[0,1]}"), "ops[0].k: expected integer");
+}
+
+static void asarray_should_know_its_two_ways(void)
+{
+    CHECK_STR(shape_of("[]", "{\"op\":\"asarray\",\"via\":\"asarray\"},{\"op\":\"asarray\",\"via\":\"view\"}"), "[]");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"asarray\",\"via\":\"copy\"}"), "ops[0].via: must be \"asarray\" or \"view\"");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"asarray\",\"via\":1}"), "ops[0].via: expected string");
+    CHECK_STR(shape_of("[4]", "{\"op\":\"asarray\"}"), "ops[0].via: missing");
+}
+
+static void inner_structures_should_be_checked_and_viewed(void)
+{
+    CHECK_STR(cj_error("[[\"p\",[]]]", "[2]", ""), "dtype[0][1]: an inner structure needs 1 to 4 fields, not 0");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",\"<i2\"],[\"a\",\"<i4\"]]]]", "[2]", ""),
+              "dtype[0][1][1][0]: duplicate field name \"a\"");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",[[\"b\",\"<i2\"]]]]]]", "[2]", ""),
+              "dtype[0][1][0][1]: expected string");
+    CHECK_STR(cj_error("[[\"p\",[[\"a\",\"<i3\"]]]]", "[2]", ""), "dtype[0][1][0][1]: unknown dtype \"<i3\"");
+    CHECK_STR(cj_error(NESTED, "[2]", "{\"op\":\"field\",\"name\":\"a\"}"),
+              "ops[0].name: no field \"a\" in the dtype");
+    /* a["p"]["b"]: the inner structure at byte 4 of 24, then its field at 2,
+     * the sub-array's dim after the array's (NumPy: strides (24, 10), +6) */
+    ml_case c;
+    ml_view v[ML_MAX_OPS + 1];
+    char err[ML_ERR_MAX];
+    CHECK(parse(cj(NESTED, "[3]", "{\"op\":\"field\",\"name\":\"p\"},{\"op\":\"field\",\"name\":\"b\"}"),
+                &c, err));
+    CHECK(ml_dtype_itemsize(&c.dtype) == 24);
+    CHECK(ml_layout_case(&c, 2, v));
+    CHECK(v[1].itemsize == 10 && v[1].dtype.nfields == 2 && v[1].field_offset[1] == 2);
+    CHECK(v[1].ndim == 2 && v[1].shape[1] == 2 && v[1].strides[0] == 24 && v[1].strides[1] == 10);
+    CHECK(v[1].offset == 4);
+    CHECK(v[2].itemsize == 8 && v[2].dtype.nfields == 0 && v[2].dtype.scalar.byteorder == '>');
+    CHECK(v[2].offset == 6 && v[2].strides[1] == 10);
+}
+
+static void sub_array_fields_should_be_checked_like_numpy_dtypes(void)
+{
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[16,16]]]", "[2]", ""), "ok");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[]]]", "[2]", ""), "dtype[0][2]: a sub-array needs 1 to 2 dims, not 0");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[1,2,3]]]", "[2]", ""), "dtype[0][2]: a sub-array needs 1 to 2 dims, not 3");
+    CHECK_STR(cj_error("[[\"x\",\"<f8\"],[\"v\",\"<f4\",[2,17]]]", "[2]", ""), "dtype[1][2][1]: must be 1 to 16");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[0]]]", "[2]", ""), "dtype[0][2][0]: must be 1 to 16");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[1.5]]]", "[2]", ""), "dtype[0][2][0]: expected integer");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",3]]", "[2]", ""), "dtype[0][2]: expected array");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[2],1]]", "[2]", ""),
+              "dtype[0]: expected a [name, dtype] pair or a [name, dtype, shape] triple");
+    CHECK_STR(cj_error("[[\"v\",\"<f5\",[2]]]", "[2]", ""), "dtype[0][1]: unknown dtype \"<f5\"");
+    CHECK_STR(cj_error("[[\"v\",\"<f4\",[2]],[\"v\",\"<f4\"]]", "[2]", ""), "dtype[1][0]: duplicate field name \"v\"");
+    /* the item counts the sub-array whole: 1 + 16 * 16 * 8 = 2049 bytes */
+    CHECK_STR(cj_error("[[\"a\",\"|u1\"],[\"b\",\"<f8\",[16,16]]]", "[32752]", ""), "ok");
+    CHECK_STR(cj_error("[[\"a\",\"|u1\"],[\"b\",\"<f8\",[16,16]]]", "[32753]", ""),
+              "backing.shape: 32753 elements of 2049 bytes exceed the 67108864-byte cap");
+    /* in a view, under ops[i].dtype */
+    CHECK_STR(cj_error(F8, "[4]", "{\"op\":\"view\",\"dtype\":[[\"v\",\"<f4\",[3]]]}"),
+              "ops[0].view: the last axis of 32 bytes is not a multiple of the 12-byte item size");
+    CHECK_STR(cj_error(F8, "[3]", "{\"op\":\"view\",\"dtype\":[[\"v\",\"<f4\",[3]]]}"), "ok");
+    CHECK_STR(cj_error(F8, "[4]", "{\"op\":\"view\",\"dtype\":[[\"v\",\"<f4\",[2]]]}"), "ok");
+    CHECK_STR(cj_error(F8, "[4]", "{\"op\":\"view\",\"dtype\":[[\"v\",\"<f4\",[2,0]]]}"),
+              "ops[0].dtype[0][2][1]: must be 1 to 16");
+    /* built in C */
+    ml_case c;
+    char err[ML_ERR_MAX];
+    CHECK(parse(cj("[[\"x\",\"<f8\"],[\"v\",\"<f4\",[2,3]]]", "[2]", ""), &c, err));
+    CHECK(ml_dtype_itemsize(&c.dtype) == 32 && ml_field_size(&c.dtype, 1) == 24);
+    c.dtype.subndim[1] = 3;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "dtype[1][2]: a sub-array needs 1 to 2 dims, not 3");
+    c.dtype.subndim[1] = 2;
+    c.dtype.subshape[1][1] = 0;
+    CHECK(!ml_case_validate(&c, NULL, err, sizeof err));
+    CHECK_STR(err, "dtype[1][2][1]: must be 1 to 16");
+}
+
+static void w_plus_should_be_valid_with_either_source(void)
+{
+    CHECK_STR(error_of("{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"npy\",\"shape\":[],"
+                       "\"order\":\"C\",\"offset\":0,\"mode\":\"w+\"},\"ops\":[],\"transport\":\"loky\",\"seed\":1}"),
+              "ok");
+    CHECK_STR(error_of("{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[2],"
+                       "\"order\":\"F\",\"offset\":3,\"mode\":\"w+\"},\"ops\":[],\"transport\":\"loky\",\"seed\":1}"),
+              "ok");
+}
+
 int main(void)
 {
     RUN(bad_cases_should_fail_with_their_expected_message);
@@ -693,5 +1194,21 @@ int main(void)
     RUN(names_and_classes_should_match_the_docs);
     RUN(dtype_strings_and_sizes_should_match_numpy);
     RUN(parse_should_survive_mangled_input_and_canonicalize_what_it_accepts);
+    RUN(new_ops_and_sub_array_fields_should_round_trip_byte_for_byte);
+    RUN(equal_should_see_every_parameter_of_the_new_ops);
+    RUN(field_and_fields_should_refuse_with_numpys_reasons);
+    RUN(fields_built_in_c_should_get_the_parse_messages);
+    RUN(real_and_imag_should_need_a_complex_dtype);
+    RUN(as_strided_should_stay_inside_the_memory_viewed);
+    RUN(as_strided_with_an_empty_shape_should_be_valid_wherever_the_pointer_is);
+    RUN(sliding_window_should_follow_sliding_window_view);
+    RUN(sliding_window_built_in_c_should_get_the_parse_messages);
+    RUN(diagonal_should_take_any_offset_and_two_distinct_axes);
+    RUN(flip_should_refuse_a_0_dim_array_and_foreign_axes);
+    RUN(rot90_should_refuse_axes_numpy_calls_the_same);
+    RUN(asarray_should_know_its_two_ways);
+    RUN(sub_array_fields_should_be_checked_like_numpy_dtypes);
+    RUN(inner_structures_should_be_checked_and_viewed);
+    RUN(w_plus_should_be_valid_with_either_source);
     return check_summary("case");
 }

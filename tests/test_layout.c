@@ -262,6 +262,207 @@ static void an_item_size_view_should_recut_a_contiguous_last_axis_anywhere(void)
               "ops[1].view: the last axis is not contiguous (stride 48, item size 8)");
 }
 
+
+/* The model's whole view after ops on an npy backing (so 0-dim and any
+ * dtype work): "shape strides @offset flags dtype/itemsize of extent[ copy]",
+ * in the words of the NumPy check that wrote each expectation:
+ * "[4] (56) @16 -- <f8/8 of 192"; a structured dtype reads
+ * "[name:dtype(subshape)@field offset,...]". The NumPy expression next to
+ * each expectation, run on an array made over a bytearray (as np.memmap's
+ * are; np.zeros gives empty arrays zero strides), printed the same string. */
+static const char *model(const char *dtype, const char *shape, const char *order, const char *ops)
+{
+    static char out[512];
+    char json[2048];
+    snprintf(json, sizeof json,
+             "{\"memlayout\":1,\"dtype\":%s,\"backing\":{\"source\":\"npy\",\"shape\":%s,"
+             "\"order\":\"%s\",\"offset\":0,\"mode\":\"r\"},\"ops\":[%s],\"transport\":\"reduce\",\"seed\":1}",
+             dtype, shape, order, ops);
+    ml_case c;
+    ml_view v[ML_MAX_OPS + 1];
+    if (!ml_case_parse(json, strlen(json), NULL, &c, out, sizeof out))
+        return out;
+    if (!ml_layout_case(&c, c.nops, v))
+        return "model refuses";
+    const ml_view *w = &v[c.nops];
+    size_t o = 0;
+    for (int k = 0; k < 2; k++) {
+        const int64_t *a = k ? w->strides : w->shape;
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s", k ? " (" : "[");
+        for (int i = 0; i < w->ndim; i++)
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%lld", i ? "," : "", (long long)a[i]);
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s", k ? ")" : "]");
+    }
+    o += (size_t)snprintf(out + o, sizeof out - o, " @%lld %c%c ", (long long)w->offset,
+                          w->c_contiguous ? 'C' : '-', w->f_contiguous ? 'F' : '-');
+    char buf[8];
+    if (w->dtype.nfields == 0) {
+        o += (size_t)snprintf(out + o, sizeof out - o, "%s", ml_scalar_str(&w->dtype.scalar, buf));
+    } else {
+        for (int f = 0; f < w->dtype.nfields; f++) {
+            o += (size_t)snprintf(out + o, sizeof out - o, "%s%s:%s", f ? "," : "[",
+                                  w->dtype.names[f], ml_scalar_str(&w->dtype.fields[f], buf));
+            for (int j = 0; j < w->dtype.subndim[f]; j++)
+                o += (size_t)snprintf(out + o, sizeof out - o, "%s%d%s", j ? "," : "(",
+                                      w->dtype.subshape[f][j], j + 1 == w->dtype.subndim[f] ? ")" : "");
+            o += (size_t)snprintf(out + o, sizeof out - o, "@%d", w->field_offset[f]);
+        }
+        o += (size_t)snprintf(out + o, sizeof out - o, "]");
+    }
+    snprintf(out + o, sizeof out - o, "/%d of %lld%s", w->itemsize, (long long)w->extent,
+             w->copy ? " copy" : "");
+    return out;
+}
+
+#define F8 "\"<f8\""
+#define I4 "\"<i4\""
+#define REC "[[\"x\",\"<f8\"],[\"y\",\"<i2\"],[\"v\",\"<f4\",[2,3]]]"
+#define DIAG(k, a1, a2) "{\"op\":\"diagonal\",\"offset\":" #k ",\"axis1\":" #a1 ",\"axis2\":" #a2 "}"
+#define ROT(k, a1, a2) "{\"op\":\"rot90\",\"k\":" #k ",\"axes\":[" #a1 "," #a2 "]}"
+#define WIN(w, ax) "{\"op\":\"sliding_window\",\"window\":" w ",\"axis\":" ax "}"
+#define STRIDED(sh, st) "{\"op\":\"as_strided\",\"shape\":" sh ",\"strides\":" st "}"
+#define FIELD(n) "{\"op\":\"field\",\"name\":\"" n "\"}"
+
+static void diagonal_should_move_the_pointer_only_while_the_offset_is_inside(void)
+{
+    /* mk((4,6)) builds np.memmap's layout over a bytearray; a = that */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(2, 0, 1)), "[4] (56) @16 -- <f8/8 of 192");   /* a.diagonal(2) */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(6, 0, 1)), "[0] (56) @48 CF <f8/8 of 192");   /* a.diagonal(6) */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(7, 0, 1)), "[0] (56) @0 CF <f8/8 of 192");    /* a.diagonal(7) */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(-1, 0, 1)), "[3] (56) @48 -- <f8/8 of 192");  /* a.diagonal(-1) */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(-4, 0, 1)), "[0] (56) @192 CF <f8/8 of 192"); /* a.diagonal(-4) */
+    CHECK_STR(model(F8, "[4,6]", "C", DIAG(-5, 0, 1)), "[0] (56) @0 CF <f8/8 of 192");   /* a.diagonal(-5) */
+    /* mk((4,6), order="F").diagonal(1, 1, 0) */
+    CHECK_STR(model(F8, "[4,6]", "F", DIAG(1, 1, 0)), "[3] (40) @8 -- <f8/8 of 192");
+    /* mk((2,3,4), "<i4").diagonal(0, 2, 0): the axes left, then the diagonal */
+    CHECK_STR(model(I4, "[2,3,4]", "C", DIAG(0, 2, 0)), "[3,2] (16,52) @0 -- <i4/4 of 96");
+    /* mk((2,3,4), "<i4").diagonal(-1, -1, 1) */
+    CHECK_STR(model(I4, "[2,3,4]", "C", DIAG(-1, -1, 1)), "[2,3] (48,20) @4 -- <i4/4 of 96");
+}
+
+static void flip_should_reverse_each_axis_asked(void)
+{
+    CHECK_STR(model(F8, "[4,6]", "C", "{\"op\":\"flip\",\"axis\":null}"),
+              "[4,6] (-48,-8) @184 -- <f8/8 of 192");                                   /* np.flip(a) */
+    CHECK_STR(model(F8, "[4,6]", "C", "{\"op\":\"flip\",\"axis\":1}"),
+              "[4,6] (48,-8) @40 -- <f8/8 of 192");                                     /* np.flip(a, 1) */
+    CHECK_STR(model(F8, "[4,6]", "C", "{\"op\":\"flip\",\"axis\":-2}"),
+              "[4,6] (-48,8) @144 -- <f8/8 of 192");                                    /* np.flip(a, -2) */
+    /* np.flip(mk((0,3))): the empty axis keeps its stride, the other turns */
+    CHECK_STR(model(F8, "[0,3]", "C", "{\"op\":\"flip\",\"axis\":null}"),
+              "[0,3] (24,-8) @16 CF <f8/8 of 0");
+}
+
+static void rot90_should_be_flips_and_a_swap(void)
+{
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(1, 0, 1)), "[6,4] (-8,48) @40 -- <f8/8 of 192");    /* np.rot90(a) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(2, 0, 1)), "[4,6] (-48,-8) @184 -- <f8/8 of 192");  /* np.rot90(a, 2) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(3, 0, 1)), "[6,4] (8,-48) @144 -- <f8/8 of 192");   /* np.rot90(a, 3) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(-1, 0, 1)), "[6,4] (8,-48) @144 -- <f8/8 of 192");  /* np.rot90(a, -1) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(4, 0, 1)), "[4,6] (48,8) @0 C- <f8/8 of 192");      /* np.rot90(a, 4) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(5, 0, 1)), "[6,4] (-8,48) @40 -- <f8/8 of 192");    /* np.rot90(a, 5) */
+    CHECK_STR(model(F8, "[4,6]", "C", ROT(1, 1, 0)), "[6,4] (8,-48) @144 -- <f8/8 of 192");   /* np.rot90(a, 1, (1,0)) */
+    /* np.rot90(mk((2,3,4), "<i4"), 1, (0,-1)) */
+    CHECK_STR(model(I4, "[2,3,4]", "C", ROT(1, 0, -1)), "[4,3,2] (-4,16,48) @12 -- <i4/4 of 96");
+    /* np.rot90(mk((2,3,4), "<i4"), -3, (2,1)) */
+    CHECK_STR(model(I4, "[2,3,4]", "C", ROT(-3, 2, 1)), "[2,4,3] (48,4,-16) @32 -- <i4/4 of 96");
+    /* np.rot90(a[1:3], 1, (1,0)).diagonal(1) */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(0, 1, 3, 1) "," ROT(1, 1, 0) "," DIAG(1, 0, 1)),
+              "[1] (-40) @48 CF <f8/8 of 192");
+}
+
+static void sliding_window_should_append_window_dims_with_their_axes_strides(void)
+{
+    /* sliding_window_view(mk((6,)), 3) */
+    CHECK_STR(model(F8, "[6]", "C", WIN("[3]", "null")), "[4,3] (8,8) @0 -- <f8/8 of 48");
+    /* sliding_window_view(a, (2,), axis=(1,)) */
+    CHECK_STR(model(F8, "[4,6]", "C", WIN("[2]", "[1]")), "[4,5,2] (48,8,8) @0 -- <f8/8 of 192");
+    /* sliding_window_view(a, (2,3)) */
+    CHECK_STR(model(F8, "[4,6]", "C", WIN("[2,3]", "null")), "[3,4,2,3] (48,8,48,8) @0 -- <f8/8 of 192");
+    /* sliding_window_view(a, (3,), axis=(-2,)) */
+    CHECK_STR(model(F8, "[4,6]", "C", WIN("[3]", "[-2]")), "[2,6,3] (48,8,48) @0 -- <f8/8 of 192");
+    /* sliding_window_view(mk((4,)), (2,3), axis=(0,0)): the axis shrinks twice */
+    CHECK_STR(model(F8, "[4]", "C", WIN("[2,3]", "[0,0]")), "[1,2,3] (8,8,8) @0 -- <f8/8 of 32");
+    /* sliding_window_view(mk((4,)), 0): a window of 0 grows the axis by one */
+    CHECK_STR(model(F8, "[4]", "C", WIN("[0]", "null")), "[5,0] (8,8) @0 CF <f8/8 of 32");
+    /* sliding_window_view(a, (0,6)) */
+    CHECK_STR(model(F8, "[4,6]", "C", WIN("[0,6]", "null")), "[5,1,0,6] (48,8,48,8) @0 CF <f8/8 of 192");
+}
+
+static void as_strided_should_take_shape_and_strides_and_keep_the_pointer(void)
+{
+    /* as_strided(a, (3,3), (0,8)) */
+    CHECK_STR(model(F8, "[4,6]", "C", STRIDED("[3,3]", "[0,8]")), "[3,3] (0,8) @0 -- <f8/8 of 192");
+    /* as_strided(a[1:, ::2], (3,3), (48,16)) */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(0, 1, null, 1) "," SLICE(1, null, null, 2) ","
+                                      STRIDED("[3,3]", "[48,16]")), "[3,3] (48,16) @48 -- <f8/8 of 192");
+    /* as_strided(a, (), ()) */
+    CHECK_STR(model(F8, "[4,6]", "C", STRIDED("[]", "[]")), "[] () @0 CF <f8/8 of 192");
+    /* as_strided(a[::-1], (4,), (-48,)) */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(0, null, null, -1) "," STRIDED("[4]", "[-48]")),
+              "[4] (-48) @144 -- <f8/8 of 192");
+    /* as_strided(a, (2,3), (8,16)) */
+    CHECK_STR(model(F8, "[4,6]", "C", STRIDED("[2,3]", "[8,16]")), "[2,3] (8,16) @0 -F <f8/8 of 192");
+    /* b = a[:, :3].reshape(12) is a 96-byte copy; as_strided(b, (2,), (88,)) lies in it */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(1, 0, 3, 1) ",{\"op\":\"reshape\",\"shape\":[12],\"order\":\"C\"},"
+                                      STRIDED("[2]", "[88]")), "[2] (88) @0 -- <f8/8 of 96 copy");
+}
+
+static void real_and_imag_should_halve_the_item_and_keep_the_strides(void)
+{
+    /* mk((3,), "<c16").real */
+    CHECK_STR(model("\"<c16\"", "[3]", "C", "{\"op\":\"real\"}"), "[3] (16) @0 -- <f8/8 of 48");
+    /* mk((3,), "<c16").imag */
+    CHECK_STR(model("\"<c16\"", "[3]", "C", "{\"op\":\"imag\"}"), "[3] (16) @8 -- <f8/8 of 48");
+    /* mk((2,3), ">c8")[:, ::-1].imag: the byte order stays, the pointer 16 + 4 */
+    CHECK_STR(model("\">c8\"", "[2,3]", "C", SLICE(1, null, null, -1) ",{\"op\":\"imag\"}"),
+              "[2,3] (24,-8) @20 -- >f4/4 of 48");
+    /* mk((2,3), ">c8", order="F").T.real */
+    CHECK_STR(model("\">c8\"", "[2,3]", "F", "{\"op\":\"transpose\",\"axes\":null},{\"op\":\"real\"}"),
+              "[3,2] (16,8) @0 -- >f4/4 of 48");
+}
+
+static void field_should_move_to_the_field_and_add_its_sub_array_dims(void)
+{
+    /* a = mk((4,), [("x","<f8"),("y","<i2"),("v","<f4",(2,3))]): 34-byte items */
+    CHECK_STR(model(REC, "[4]", "C", ""),
+              "[4] (34) @0 CF [x:<f8@0,y:<i2@8,v:<f4(2,3)@10]/34 of 136");   /* a */
+    CHECK_STR(model(REC, "[4]", "C", FIELD("y")), "[4] (34) @8 -- <i2/2 of 136");             /* a["y"] */
+    CHECK_STR(model(REC, "[4]", "C", FIELD("v")), "[4,2,3] (34,12,4) @10 -- <f4/4 of 136");   /* a["v"] */
+    /* mk((2,3), [("x","<f8"),("c",">c8",(2,))], order="F")["c"] */
+    const char *cplx = "[[\"x\",\"<f8\"],[\"c\",\">c8\",[2]]]";
+    CHECK_STR(model(cplx, "[2,3]", "F", FIELD("c")), "[2,3,2] (24,48,8) @8 -- >c8/8 of 144");
+    /* the same ["c"].imag */
+    CHECK_STR(model(cplx, "[2,3]", "F", FIELD("c") ",{\"op\":\"imag\"}"),
+              "[2,3,2] (24,48,8) @12 -- >f4/4 of 144");
+    /* mk((1,), [("x","<f8"),("v","<f4",(1,))])["v"] */
+    CHECK_STR(model("[[\"x\",\"<f8\"],[\"v\",\"<f4\",[1]]]", "[1]", "C", FIELD("v")),
+              "[1,1] (12,4) @8 CF <f4/4 of 12");
+}
+
+static void fields_should_keep_the_item_and_the_chosen_fields_where_they_were(void)
+{
+    /* a[["v","x"]] */
+    CHECK_STR(model(REC, "[4]", "C", "{\"op\":\"fields\",\"names\":[\"v\",\"x\"]}"),
+              "[4] (34) @0 CF [v:<f4(2,3)@10,x:<f8@0]/34 of 136");
+    /* a[["v","x"]]["v"] */
+    CHECK_STR(model(REC, "[4]", "C", "{\"op\":\"fields\",\"names\":[\"v\",\"x\"]}," FIELD("v")),
+              "[4,2,3] (34,12,4) @10 -- <f4/4 of 136");
+    /* a[["y"]]["y"] */
+    CHECK_STR(model(REC, "[4]", "C", "{\"op\":\"fields\",\"names\":[\"y\"]}," FIELD("y")),
+              "[4] (34) @8 -- <i2/2 of 136");
+}
+
+static void asarray_should_keep_the_layout(void)
+{
+    /* np.asarray(a[::2]) */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(0, null, null, 2) ",{\"op\":\"asarray\",\"via\":\"asarray\"}"),
+              "[2,6] (96,8) @0 -- <f8/8 of 192");
+    /* a[::2].view(np.ndarray) */
+    CHECK_STR(model(F8, "[4,6]", "C", SLICE(0, null, null, 2) ",{\"op\":\"asarray\",\"via\":\"view\"}"),
+              "[2,6] (96,8) @0 -- <f8/8 of 192");
+}
+
 int main(void)
 {
     RUN(c_order_arrays_should_be_c_contiguous_only);
@@ -290,5 +491,14 @@ int main(void)
     RUN(the_pointer_should_move_like_numpys);
     RUN(broadcast_should_zero_new_and_size_one_axes);
     RUN(an_item_size_view_should_recut_a_contiguous_last_axis_anywhere);
+    RUN(diagonal_should_move_the_pointer_only_while_the_offset_is_inside);
+    RUN(flip_should_reverse_each_axis_asked);
+    RUN(rot90_should_be_flips_and_a_swap);
+    RUN(sliding_window_should_append_window_dims_with_their_axes_strides);
+    RUN(as_strided_should_take_shape_and_strides_and_keep_the_pointer);
+    RUN(real_and_imag_should_halve_the_item_and_keep_the_strides);
+    RUN(field_should_move_to_the_field_and_add_its_sub_array_dims);
+    RUN(fields_should_keep_the_item_and_the_chosen_fields_where_they_were);
+    RUN(asarray_should_keep_the_layout);
     return check_summary("layout");
 }

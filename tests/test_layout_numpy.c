@@ -19,10 +19,13 @@
  * with c and f the model's verdicts as 0/1. The --ops format, after a header
  * "memlayout-layout-ops 1 <count>": per case a line "case <canonical JSON>",
  * then one line per view (the backing, then after each op):
- *   ndim itemsize offset c f copy views shape[0..ndim-1] strides[0..ndim-1]
+ *   ndim itemsize offset c f copy views extent dtype shape[0..ndim-1] strides[0..ndim-1]
  * offset being the data pointer's distance from the backing's first element
  * (from the copy's start once copy is 1), views the item sizes 1, 2, 4, 8
- * and 16 (bits 0 to 4) that ml_layout_view_rule lets a.view take there. */
+ * and 16 (bits 0 to 4) that ml_layout_view_rule lets a.view take there,
+ * extent the bytes of the memory viewed (the backing's or the copy's), and
+ * dtype the element type: NumPy's dtype.str for a scalar, else
+ * "struct:" and name@offset for each field, comma-separated. */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -160,6 +163,18 @@ static bool emit(FILE *out, long count, uint64_t seed)
     return fflush(out) == 0;
 }
 
+static void print_dtype(FILE *out, const ml_view *v)
+{
+    char s[8];
+    if (!v->dtype.nfields) {
+        fputs(ml_scalar_str(&v->dtype.scalar, s), out);
+        return;
+    }
+    fputs("struct:", out);
+    for (int f = 0; f < v->dtype.nfields; f++)
+        fprintf(out, "%s%s@%d", f ? "," : "", v->dtype.names[f], v->field_offset[f]);
+}
+
 /* Cases as campaigns make them, and every fourth with longer chains, so that
  * ops meet the views earlier ops made. */
 static bool emit_ops(FILE *out, long count, uint64_t seed)
@@ -184,8 +199,10 @@ static bool emit_ops(FILE *out, long count, uint64_t seed)
             int views = 0;
             for (int k = 0; k < 5; k++)
                 views |= (ml_layout_view_rule(&v[i], 1 << k) == ML_VIEW_OK) << k;
-            fprintf(out, "%d %d %" PRId64 " %d %d %d %d", v[i].ndim, v[i].itemsize, v[i].offset,
-                    v[i].c_contiguous, v[i].f_contiguous, v[i].copy, views);
+            fprintf(out, "%d %d %" PRId64 " %d %d %d %d %" PRId64 " ", v[i].ndim, v[i].itemsize,
+                    v[i].offset, v[i].c_contiguous, v[i].f_contiguous, v[i].copy, views,
+                    v[i].extent);
+            print_dtype(out, &v[i]);
             for (int j = 0; j < v[i].ndim; j++)
                 fprintf(out, " %" PRId64, v[i].shape[j]);
             for (int j = 0; j < v[i].ndim; j++)

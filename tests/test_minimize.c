@@ -256,6 +256,163 @@ static void another_family_should_not_be_taken_for_the_bug(void)
     CHECK_STR(st.sig.kind, "share/joblib");
 }
 
+
+/* ---- the new op kinds ---------------------------------------------------- */
+
+/* A quarter turn (odd k) of a view whose final shape has two or more
+ * elements: fail:backing,oob. */
+static int rot90_bug(const ml_case *c)
+{
+    if (!joblib_family(c->transport))
+        return 0;
+    bool odd = false;
+    for (int i = 0; i < c->nops; i++)
+        odd |= c->ops[i].kind == ML_OP_ROT90 && (c->ops[i].index % 2 != 0);
+    int64_t shape[ML_MAX_NDIM], n = 1;
+    int nd = ml_case_shape_after(c, c->nops, shape);
+    for (int i = 0; i < nd; i++)
+        n *= shape[i];
+    return odd && nd >= 0 && n >= 2 ? 2 : 0;
+}
+
+/* A multi-field view that keeps field "b": fail:backing,oob. */
+static int fields_bug(const ml_case *c)
+{
+    if (!joblib_family(c->transport))
+        return 0;
+    for (int i = 0; i < c->nops; i++)
+        if (c->ops[i].kind == ML_OP_FIELDS)
+            for (int j = 0; j < c->ops[i].nnames; j++)
+                if (strcmp(c->ops[i].names[j], "b") == 0)
+                    return 2;
+    return 0;
+}
+
+/* An as_strided or sliding window with a repeated byte: a zero stride or a
+ * window longer than 1 on an axis longer than 1. */
+static int overlap_bug(const ml_case *c)
+{
+    if (!joblib_family(c->transport))
+        return 0;
+    for (int i = 0; i < c->nops; i++) {
+        const ml_op *op = &c->ops[i];
+        for (int j = 0; op->kind == ML_OP_AS_STRIDED && j < op->ndim; j++)
+            if (op->strides[j] == 0 && op->shape[j] > 1)
+                return 2;
+        for (int j = 0; op->kind == ML_OP_SLIDING_WINDOW && j < op->ndim; j++)
+            if (op->shape[j] > 1)
+                return 2;
+    }
+    return 0;
+}
+
+/* Fails whatever the case, in the joblib family: every proposal is kept
+ * when smaller, so every new kind is shrunk as far as it goes. */
+static int always_bug(const ml_case *c)
+{
+    return joblib_family(c->transport) ? 2 : 0;
+}
+
+static void a_quarter_turn_should_shrink_to_one_rot90_by_one(void)
+{
+    fake f = {.bug = rot90_bug};
+    ml_minimize_stats st;
+    parse("{\"memlayout\":1,\"dtype\":\">i4\",\"backing\":{\"source\":\"npy\",\"shape\":[4,6,2],\"order\":\"F\","
+          "\"offset\":0,\"mode\":\"r+\"},\"ops\":[{\"op\":\"flip\",\"axis\":null},"
+          "{\"op\":\"rot90\",\"k\":-5,\"axes\":[2,0]},{\"op\":\"diagonal\",\"offset\":-1,\"axis1\":0,\"axis2\":-1},"
+          "{\"op\":\"asarray\",\"via\":\"view\"}],\"transport\":\"loky\",\"seed\":3}", &in);
+    CHECK(rot90_bug(&in));
+    CHECK(ml_minimize_with(fake_judge, &f, &in, NULL, &out, &st, NULL, 0));
+    CHECK(!st.stopped_early);
+    CHECK(out.nops == 1 && out.ops[0].kind == ML_OP_ROT90 && out.ops[0].index == 1);
+    CHECK(out.ndim == 2 && ml_case_elements(&out) == 2);
+    CHECK(out.transport == ML_T_REDUCE && out.mode == ML_MODE_R && out.source == ML_SRC_RAW);
+    CHECK(f.invalid_calls == 0);
+    CHECK(rot90_bug(&out));
+}
+
+static void a_multi_field_view_should_keep_only_the_field_that_matters(void)
+{
+    fake f = {.bug = fields_bug};
+    ml_minimize_stats st;
+    parse("{\"memlayout\":1,\"dtype\":[[\"a\",\"<f8\"],[\"b\",\"<i2\",[2,3]],[\"c\",\"|u1\"],[\"d\",\"<c8\"]],"
+          "\"backing\":{\"source\":\"raw\",\"shape\":[5,3],\"order\":\"C\",\"offset\":4,\"mode\":\"c\"},"
+          "\"ops\":[{\"op\":\"sliding_window\",\"window\":[2],\"axis\":[0]},"
+          "{\"op\":\"fields\",\"names\":[\"d\",\"b\",\"a\",\"c\"]},{\"op\":\"field\",\"name\":\"d\"},"
+          "{\"op\":\"imag\"}],\"transport\":\"multiprocessing\",\"seed\":5}", &in);
+    CHECK(fields_bug(&in));
+    CHECK(ml_minimize_with(fake_judge, &f, &in, NULL, &out, &st, NULL, 0));
+    CHECK(!st.stopped_early);
+    CHECK(out.nops == 1 && out.ops[0].kind == ML_OP_FIELDS);
+    CHECK(out.ops[0].nnames == 1 && strcmp(out.ops[0].names[0], "b") == 0);
+    CHECK(out.ndim == 1 && ml_case_elements(&out) == 1);
+    CHECK(out.offset == 0 && out.transport == ML_T_REDUCE);
+    CHECK(f.invalid_calls == 0);
+}
+
+static void as_strided_should_shrink_to_the_overlapping_dim(void)
+{
+    fake f = {.bug = overlap_bug};
+    ml_minimize_stats st;
+    parse("{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"npy\",\"shape\":[6,5],\"order\":\"C\","
+          "\"offset\":0,\"mode\":\"r\"},\"ops\":[{\"op\":\"rot90\",\"k\":2,\"axes\":[0,1]},"
+          "{\"op\":\"as_strided\",\"shape\":[3,4,5],\"strides\":[-8,0,-40]}],\"transport\":\"loky\",\"seed\":0}", &in);
+    CHECK(overlap_bug(&in));
+    CHECK(ml_minimize_with(fake_judge, &f, &in, NULL, &out, &st, NULL, 0));
+    CHECK(!st.stopped_early);
+    CHECK(out.nops == 1 && out.ops[0].kind == ML_OP_AS_STRIDED);
+    CHECK(out.ops[0].ndim == 1 && out.ops[0].shape[0] == 2 && out.ops[0].strides[0] == 0);
+    CHECK(ml_case_elements(&out) == 1);
+    CHECK(f.invalid_calls == 0);
+}
+
+static void a_sliding_window_should_shrink_to_one_window_of_two(void)
+{
+    fake f = {.bug = overlap_bug};
+    ml_minimize_stats st;
+    parse("{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[7,5,4],\"order\":\"C\","
+          "\"offset\":0,\"mode\":\"r\"},\"ops\":[{\"op\":\"flip\",\"axis\":1},"
+          "{\"op\":\"sliding_window\",\"window\":[3,4,1],\"axis\":[0,-1,0]}],\"transport\":\"loky\",\"seed\":0}", &in);
+    CHECK(overlap_bug(&in));
+    CHECK(ml_minimize_with(fake_judge, &f, &in, NULL, &out, &st, NULL, 0));
+    CHECK(!st.stopped_early);
+    CHECK(out.nops == 1 && out.ops[0].kind == ML_OP_SLIDING_WINDOW);
+    CHECK(out.ops[0].ndim == 1 && out.ops[0].shape[0] == 2);
+    CHECK(out.ndim == 1 && out.shape[0] == 2);
+    CHECK(f.invalid_calls == 0);
+}
+
+/* Every new kind in one chain, a judge that always fails: the minimizer
+ * stops at a fixed point, deterministically, and runs only valid cases. */
+static void every_new_kind_should_shrink_without_looping_or_invalid_cases(void)
+{
+    static const char *chains[] = {
+        "{\"memlayout\":1,\"dtype\":[[\"x\",\"<f8\"],[\"z\",\"<c16\",[2]],[\"y\",\"<i2\"]],"
+        "\"backing\":{\"source\":\"npy\",\"shape\":[3,4,5],\"order\":\"F\",\"offset\":0,\"mode\":\"w+\"},"
+        "\"ops\":[{\"op\":\"flip\",\"axis\":-1},{\"op\":\"rot90\",\"k\":3,\"axes\":[0,2]},"
+        "{\"op\":\"fields\",\"names\":[\"z\",\"x\"]},{\"op\":\"sliding_window\",\"window\":[2,2],\"axis\":[1,-1]},"
+        "{\"op\":\"diagonal\",\"offset\":-1,\"axis1\":0,\"axis2\":1},{\"op\":\"field\",\"name\":\"z\"},"
+        "{\"op\":\"imag\"},{\"op\":\"asarray\",\"via\":\"view\"},{\"op\":\"flip\",\"axis\":null},"
+        "{\"op\":\"as_strided\",\"shape\":[2,3],\"strides\":[16,0]}],"
+        "\"transport\":\"loky\",\"seed\":11}",
+        "{\"memlayout\":1,\"dtype\":\"<c8\",\"backing\":{\"source\":\"raw\",\"shape\":[4,3,2],\"order\":\"C\","
+        "\"offset\":16,\"mode\":\"r+\"},\"ops\":[{\"op\":\"sliding_window\",\"window\":[2,3,1],\"axis\":null},"
+        "{\"op\":\"diagonal\",\"offset\":1,\"axis1\":-1,\"axis2\":2},{\"op\":\"rot90\",\"k\":-2,\"axes\":[-1,1]},"
+        "{\"op\":\"real\"},{\"op\":\"flip\",\"axis\":null}],\"transport\":\"multiprocessing\",\"seed\":2}",
+    };
+    for (int i = 0; i < 2; i++) {
+        fake f1 = {.bug = always_bug}, f2 = {.bug = always_bug};
+        ml_minimize_stats s1, s2;
+        parse(chains[i], &in);
+        CHECK(ml_minimize_with(fake_judge, &f1, &in, NULL, &out, &s1, NULL, 0));
+        CHECK(ml_minimize_with(fake_judge, &f2, &in, NULL, &out2, &s2, NULL, 0));
+        CHECK(!s1.stopped_early);
+        CHECK(f1.invalid_calls == 0);
+        CHECK(ml_case_equal(&out, &out2) && s1.tries == s2.tries);
+        CHECK(out.nops == 0 && ml_case_elements(&out) <= 1);
+    }
+}
+
 int main(void)
 {
     RUN(reshape_family_should_shrink_to_one_reshape_of_four_elements);
@@ -269,5 +426,10 @@ int main(void)
     RUN(a_passing_case_should_not_be_minimized);
     RUN(a_broken_judge_should_fail_with_its_error);
     RUN(another_family_should_not_be_taken_for_the_bug);
+    RUN(a_quarter_turn_should_shrink_to_one_rot90_by_one);
+    RUN(a_multi_field_view_should_keep_only_the_field_that_matters);
+    RUN(as_strided_should_shrink_to_the_overlapping_dim);
+    RUN(a_sliding_window_should_shrink_to_one_window_of_two);
+    RUN(every_new_kind_should_shrink_without_looping_or_invalid_cases);
     return check_summary("test_minimize");
 }

@@ -243,7 +243,9 @@ const char *ml_scalar_str(const ml_scalar *s, char buf[8])
 
 int ml_field_size(const ml_dtype *d, int i)
 {
-    int size = d->fields[i].size;
+    int size = d->nsub[i] > 0 ? 0 : d->fields[i].size;
+    for (int j = 0; j < d->nsub[i] && j < ML_MAX_SUBFIELDS; j++)
+        size += d->subfields[i][j].size;
     for (int j = 0; j < d->subndim[i] && j < ML_MAX_SUBDIMS; j++)
         size *= d->subshape[i][j];
     return size;
@@ -335,7 +337,26 @@ static bool check_field(const ml_dtype *d, int i, const char *path, errbuf *e)
         }
     }
     path_idx(p, fp, 1);
-    if (!check_scalar(&d->fields[i], p, e))
+    if (d->nsub[i] < 0 || d->nsub[i] > ML_MAX_SUBFIELDS)
+        return fail(e, p, "an inner structure needs 1 to %d fields, not %d", ML_MAX_SUBFIELDS,
+                    d->nsub[i]);
+    for (int j = 0; j < d->nsub[i]; j++) {
+        char ip[PATH_LEN], np[PATH_LEN];
+        path_idx(ip, p, j);
+        path_idx(np, ip, 0);
+        if (!check_name(d->subnames[i][j], ML_FIELD_NAME_MAX, np, e))
+            return false;
+        for (int k = 0; k < j; k++) {
+            if (strncmp(d->subnames[i][j], d->subnames[i][k], ML_FIELD_NAME_MAX) == 0) {
+                char shown[SHOW_LEN];
+                return fail(e, np, "duplicate field name \"%s\"", show(shown, d->subnames[i][j]));
+            }
+        }
+        path_idx(np, ip, 1);
+        if (!check_scalar(&d->subfields[i][j], np, e))
+            return false;
+    }
+    if (d->nsub[i] == 0 && !check_scalar(&d->fields[i], p, e))
         return false;
     path_idx(p, fp, 2);
     if (d->subndim[i] < 0 || d->subndim[i] > ML_MAX_SUBDIMS)
@@ -609,7 +630,8 @@ static bool step_field(const ml_op *op, walk *w, const char *base, errbuf *e)
     }
     path_key(p, base, multi ? "names" : "name");
     if (op->nnames < 1 || op->nnames > (multi ? ML_MAX_FIELDS : 1))
-        return count_fail(e, p, op->nnames, multi ? ML_MAX_FIELDS : 1, "names");
+        return multi ? fail(e, p, "needs 1 to %d names, not %d", ML_MAX_FIELDS, op->nnames)
+                     : fail(e, p, "needs 1 name, not %d", op->nnames);
     for (int j = 0; j < op->nnames; j++) {
         char pj[PATH_LEN];
         if (multi)
@@ -661,7 +683,7 @@ static bool step_as_strided(const ml_op *op, walk *w, const char *base, errbuf *
     int64_t lo, hi;
     if (!ml_layout_span(&next, &lo, &hi))
         return fail(e, p, "the bytes reached overflow int64");
-    if (lo < 0 || hi > next.extent)
+    if (ml_layout_size(&next) && (lo < 0 || hi > next.extent))
         return fail(e, p, "reaches bytes [%lld, %lld) outside the %lld bytes of memory viewed",
                     (long long)lo, (long long)hi, (long long)next.extent);
     return true;
@@ -674,7 +696,7 @@ static bool step_sliding_window(const ml_op *op, walk *w, const char *base, errb
     path_key(p, base, "window");
     if (op->ndim < 1 || op->ndim > ML_MAX_NDIM)
         return op->ndim < 1 ? fail(e, p, "needs at least 1 dim")
-                            : count_fail(e, p, op->ndim, ML_MAX_NDIM, "dims");
+                            : count_fail(e, p, op->ndim, ML_MAX_NDIM, "values");
     for (int j = 0; j < op->ndim; j++) {
         path_idx(pj, p, j);
         if (op->shape[j] < 0)
@@ -990,9 +1012,18 @@ static bool dtype_equal(const ml_dtype *a, const ml_dtype *b)
                a->scalar.size == b->scalar.size;
     for (int i = 0; i < a->nfields && i < ML_MAX_FIELDS; i++) {
         const ml_scalar *x = &a->fields[i], *y = &b->fields[i];
-        if (strncmp(a->names[i], b->names[i], ML_FIELD_NAME_MAX) != 0 || x->kind != y->kind ||
-            x->byteorder != y->byteorder || x->size != y->size || a->subndim[i] != b->subndim[i])
+        if (strncmp(a->names[i], b->names[i], ML_FIELD_NAME_MAX) != 0 ||
+            a->subndim[i] != b->subndim[i] || a->nsub[i] != b->nsub[i])
             return false;
+        if (a->nsub[i] == 0 && (x->kind != y->kind || x->byteorder != y->byteorder ||
+                                x->size != y->size))
+            return false;
+        for (int j = 0; j < a->nsub[i] && j < ML_MAX_SUBFIELDS; j++) {
+            const ml_scalar *u = &a->subfields[i][j], *w = &b->subfields[i][j];
+            if (strncmp(a->subnames[i][j], b->subnames[i][j], ML_FIELD_NAME_MAX) != 0 ||
+                u->kind != w->kind || u->byteorder != w->byteorder || u->size != w->size)
+                return false;
+        }
         for (int j = 0; j < a->subndim[i] && j < ML_MAX_SUBDIMS; j++)
             if (a->subshape[i][j] != b->subshape[i][j])
                 return false;
@@ -1249,6 +1280,45 @@ static bool read_ints(const cJSON *obj, const char *parent, const char *key, int
     return true;
 }
 
+/* The name at the head of the field pair f (path fp), into out. */
+static bool read_field_name(const cJSON *f, const char *fp, char out[ML_FIELD_NAME_MAX], errbuf *e)
+{
+    char p[PATH_LEN];
+    path_idx(p, fp, 0);
+    if (!cJSON_IsString(f->child))
+        return expected(p, "string", e);
+    if (!check_name(f->child->valuestring, SIZE_MAX, p, e))
+        return false;
+    memcpy(out, f->child->valuestring, strlen(f->child->valuestring) + 1);
+    return true;
+}
+
+/* The inner structure of field i: [name, scalar] pairs, one level deep. */
+static bool read_inner(const cJSON *v, const char *path, ml_dtype *d, int i, errbuf *e)
+{
+    char shown[SHOW_LEN];
+    int n = cJSON_GetArraySize(v), j = 0;
+    if (n < 1 || n > ML_MAX_SUBFIELDS)
+        return fail(e, path, "an inner structure needs 1 to %d fields, not %d", ML_MAX_SUBFIELDS, n);
+    for (const cJSON *f = v->child; f; f = f->next, j++) {
+        char fp[PATH_LEN], p[PATH_LEN];
+        path_idx(fp, path, j);
+        if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) != 2)
+            return fail(e, fp, "expected a [name, dtype] pair (inner structures hold scalars)");
+        const cJSON *scalar = f->child->next;
+        if (!read_field_name(f, fp, d->subnames[i][j], e))
+            return false;
+        path_idx(p, fp, 1);
+        if (!cJSON_IsString(scalar))
+            return expected(p, "string", e);
+        if (!scalar_from_str(scalar->valuestring, &d->subfields[i][j]))
+            return fail(e, p, "unknown dtype \"%s\"", show(shown, scalar->valuestring));
+    }
+    d->nsub[i] = n;
+    d->fields[i] = d->subfields[i][0];
+    return true;
+}
+
 static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
 {
     char shown[SHOW_LEN];
@@ -1268,18 +1338,18 @@ static bool read_dtype(const cJSON *v, const char *path, ml_dtype *d, errbuf *e)
         path_idx(fp, path, i);
         if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) < 2 || cJSON_GetArraySize(f) > 3)
             return fail(e, fp, "expected a [name, dtype] pair or a [name, dtype, shape] triple");
-        const cJSON *name = f->child, *scalar = f->child->next;
-        path_idx(p, fp, 0);
-        if (!cJSON_IsString(name))
-            return expected(p, "string", e);
-        if (!check_name(name->valuestring, SIZE_MAX, p, e))
+        const cJSON *scalar = f->child->next;
+        if (!read_field_name(f, fp, d->names[i], e))
             return false;
-        memcpy(d->names[i], name->valuestring, strlen(name->valuestring) + 1);
         path_idx(p, fp, 1);
-        if (!cJSON_IsString(scalar))
-            return expected(p, "string", e);
-        if (!scalar_from_str(scalar->valuestring, &d->fields[i]))
+        if (cJSON_IsArray(scalar)) {
+            if (!read_inner(scalar, p, d, i, e))
+                return false;
+        } else if (!cJSON_IsString(scalar)) {
+            return expected(p, "string or array", e);
+        } else if (!scalar_from_str(scalar->valuestring, &d->fields[i])) {
             return fail(e, p, "unknown dtype \"%s\"", show(shown, scalar->valuestring));
+        }
         const cJSON *sub = scalar->next;
         if (sub) {
             path_idx(p, fp, 2);
@@ -1733,7 +1803,19 @@ static void sb_dtype(sbuf *b, const ml_dtype *d)
         sb_str(b, i ? ",[" : "[");
         ml_strbuf_json(b, d->names[i], ML_FIELD_NAME_MAX, true);
         sb_mem(b, ",", 1);
-        ml_strbuf_json(b, ml_scalar_str(&d->fields[i], buf), 8, true);
+        if (d->nsub[i] > 0) {
+            sb_mem(b, "[", 1);
+            for (int j = 0; j < clamp(d->nsub[i], ML_MAX_SUBFIELDS); j++) {
+                sb_str(b, j ? ",[" : "[");
+                ml_strbuf_json(b, d->subnames[i][j], ML_FIELD_NAME_MAX, true);
+                sb_mem(b, ",", 1);
+                ml_strbuf_json(b, ml_scalar_str(&d->subfields[i][j], buf), 8, true);
+                sb_mem(b, "]", 1);
+            }
+            sb_mem(b, "]", 1);
+        } else {
+            ml_strbuf_json(b, ml_scalar_str(&d->fields[i], buf), 8, true);
+        }
         if (d->subndim[i] > 0) {
             int64_t sub[ML_MAX_SUBDIMS];
             for (int j = 0; j < clamp(d->subndim[i], ML_MAX_SUBDIMS); j++)

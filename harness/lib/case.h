@@ -18,6 +18,7 @@
 #define ML_FIELD_NAME_MAX 16     /* including the terminating NUL */
 #define ML_MAX_SUBDIMS 2         /* a field's sub-array: ("v", "<f4", (2, 3)) */
 #define ML_MAX_SUBDIM 16         /* each of its dims */
+#define ML_MAX_SUBFIELDS 4       /* a field that is a structure: ("p", [("x", "<i2"), ...]) */
 #define ML_MAX_DIM ((int64_t)1 << 40)
 #define ML_MAX_OFFSET ((int64_t)1 << 20)
 #define ML_MAX_SEED (((uint64_t)1 << 53) - 1) /* exact in a JSON double */
@@ -50,6 +51,12 @@ typedef struct {
     /* fields[i] is a sub-array of subndim[i] dims (0: a plain scalar field) */
     int subndim[ML_MAX_FIELDS];
     int subshape[ML_MAX_FIELDS][ML_MAX_SUBDIMS];
+    /* nsub[i] > 0: field i is itself a packed structure of nsub[i] scalar
+     * fields (one level deep), and fields[i] only stands in for it: its first
+     * inner field, for code that wants one scalar per field */
+    int nsub[ML_MAX_FIELDS];
+    char subnames[ML_MAX_FIELDS][ML_MAX_SUBFIELDS][ML_FIELD_NAME_MAX];
+    ml_scalar subfields[ML_MAX_FIELDS][ML_MAX_SUBFIELDS];
 } ml_dtype;
 
 typedef enum {
@@ -123,7 +130,8 @@ int ml_case_shape_after(const ml_case *c, int nops, int64_t shape[ML_MAX_NDIM]);
 
 /* Item size in bytes of a dtype (packed fields, sub-arrays counted whole). */
 int ml_dtype_itemsize(const ml_dtype *d);
-/* Bytes of field i (its scalar times its sub-array's elements). */
+/* Bytes of field i (its scalar, or its inner fields, times its sub-array's
+ * elements). */
 int ml_field_size(const ml_dtype *d, int i);
 /* Writes NumPy's dtype.str (scalar) into buf; returns buf. */
 const char *ml_scalar_str(const ml_scalar *s, char buf[8]);

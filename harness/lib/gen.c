@@ -164,13 +164,28 @@ static void name_fields(ml_src *s, ml_dtype *d)
 static void gen_dtype(ml_src *s, ml_dtype *d)
 {
     memset(d, 0, sizeof *d);
-    if (below(s, 100) < 95) {
+    if (below(s, 100) < 90) {
         d->scalar = gen_scalar(s);
         return;
     }
     d->nfields = 2 + below(s, 2);
-    for (int i = 0; i < d->nfields; i++)
+    for (int i = 0; i < d->nfields; i++) {
         d->fields[i] = gen_scalar(s);
+        if (below(s, 6) == 0) {             /* an inner structure: ("p", [("x", "<i2"), ...]) */
+            static const char *const inner[] = {"p", "q", "r", "s"};
+            d->nsub[i] = 1 + below(s, 3);
+            for (int j = 0; j < d->nsub[i]; j++) {
+                strcpy(d->subnames[i][j], inner[j]);
+                d->subfields[i][j] = gen_scalar(s);
+            }
+            d->fields[i] = d->subfields[i][0];
+        }
+        if (below(s, 3) == 0) {             /* a sub-array field: ("v", "<f4", (3,)) */
+            d->subndim[i] = 1 + below(s, 2);
+            for (int j = 0; j < d->subndim[i]; j++)
+                d->subshape[i][j] = 1 + below(s, 4);
+        }
+    }
     name_fields(s, d);
 }
 
@@ -286,8 +301,6 @@ static void gen_backing(gen *g)
         c->offset = 4096;                              /* a whole page in */
 
     unsigned mw[ML_MODE_COUNT] = {40, 25, 20, 15};
-    if (c->source == ML_SRC_NPY)
-        mw[ML_MODE_WPLUS] = 0;
     c->mode = (ml_mode)pick(s, mw, ML_MODE_COUNT);
 
     /* A small cap: shed the offset, then halve, and at worst empty the array. */
@@ -410,7 +423,7 @@ static void gen_slice(gen *g, ml_op *op)
 /* An item size change where NumPy allows one (ml_layout_view_rule: the last
  * axis contiguous, or of size 1, or the view empty), after any ops; else a
  * dtype of the same size. */
-static void gen_view(gen *g, ml_op *op)
+static bool gen_view(gen *g, ml_op *op)
 {
     ml_src *s = g->src;
     if (below(s, 3) == 0) {
@@ -424,10 +437,12 @@ static void gen_view(gen *g, ml_op *op)
         if (any) {
             memset(&op->dtype, 0, sizeof op->dtype);
             op->dtype.scalar = scalar_of_size(s, sizes[pick(s, w, 5)]);
-            return;
+            return true;
         }
     }
     same_size_dtype(s, &g->dtype, g->itemsize, &op->dtype);
+    /* a multi-field view's dtype has gaps no packed dtype of ours repeats */
+    return ml_dtype_itemsize(&op->dtype) == g->itemsize;
 }
 
 static void gen_broadcast(gen *g, ml_op *op)
@@ -454,6 +469,101 @@ static void gen_broadcast(gen *g, ml_op *op)
     }
 }
 
+/* as_strided: strides of every kind (zero, negative, overlapping, unaligned,
+ * large), dims shrunk until every byte reached lies in the memory viewed. */
+static void gen_as_strided(gen *g, ml_op *op)
+{
+    ml_src *s = g->src;
+    int64_t size = g->itemsize;
+    int k = 1 + below(s, 3);
+    if (k > g->op_ndim)
+        k = g->op_ndim;
+    op->ndim = k;
+    for (int j = 0; j < k; j++) {
+        int r = below(s, 10);
+        int64_t mult = 1 + below(s, 4);
+        op->strides[j] = r == 0 ? 0                     /* every element the same */
+                       : r == 1 ? -size * mult           /* backwards */
+                       : r == 2 ? 1 + below(s, (int)(size > 1 ? size - 1 : 1)) /* overlapping */
+                       : r == 3 ? size * mult + 1        /* unaligned */
+                       : r == 4 && j < g->ndim ? g->view.strides[j]
+                       : size * mult;
+        if (op->strides[j] < -ML_MAX_DIM || op->strides[j] > ML_MAX_DIM)
+            op->strides[j] = size;
+        op->shape[j] = gen_dim(s);
+    }
+    for (int tries = 0; tries < 64; tries++) {
+        ml_view v = g->view;
+        int64_t lo, hi;
+        ml_layout_apply(&v, op);
+        int64_t elems = count(k, op->shape);
+        bool fits = elems <= GEN_MAX_BCAST && (uint64_t)elems * (uint64_t)size <= g->cap;
+        if (fits && (!elems || (ml_layout_span(&v, &lo, &hi) && lo >= 0 && hi <= v.extent)))
+            return;
+        int big = largest_dim(k, op->shape);
+        op->shape[big] = op->shape[big] > 1 ? op->shape[big] / 2 : 0;
+    }
+}
+
+static bool gen_sliding_window(gen *g, ml_op *op)
+{
+    ml_src *s = g->src;
+    int nd = g->ndim, n = nd <= 3 && below(s, 4) == 0 ? nd : 1 + below(s, 2);
+    op->has_axes = n != nd || below(s, 2);
+    if (nd + n > g->op_ndim)
+        n = g->op_ndim - nd;
+    if (n < 1 || (!op->has_axes && n != nd))
+        return false;
+    int64_t trimmed[ML_MAX_NDIM];
+    memcpy(trimmed, g->shape, sizeof(int64_t) * (size_t)nd);
+    op->ndim = n;
+    for (int j = 0; j < n; j++) {
+        int a = op->has_axes ? below(s, nd) : j;
+        if (op->has_axes)
+            op->axes[j] = signed_axis(s, a, nd);
+        int64_t have = trimmed[a];
+        int r = below(s, 10);
+        op->shape[j] = r == 0 ? 0 : r == 1 ? have : have < 3 ? have : 1 + below(s, 3);
+        trimmed[a] -= op->shape[j] - 1;
+    }
+    int64_t elems = count(nd, trimmed);
+    for (int j = 0; j < n; j++)
+        elems = elems && op->shape[j] ? (elems > GEN_MAX_BCAST ? elems : elems * op->shape[j]) : 0;
+    return elems <= GEN_MAX_BCAST && (uint64_t)elems * (uint64_t)g->itemsize <= g->cap;
+}
+
+/* Two different axes (np.rot90 refuses two spellings of one axis). */
+static void two_axes(gen *g, int *a, int *b)
+{
+    int nd = g->ndim, x = below(g->src, nd), y = below(g->src, nd - 1);
+    if (y >= x)
+        y++;
+    *a = signed_axis(g->src, x, nd);
+    *b = signed_axis(g->src, y, nd);
+}
+
+static void gen_fields(gen *g, ml_op *op)
+{
+    ml_src *s = g->src;
+    int n = g->view.dtype.nfields, order[ML_MAX_FIELDS];
+    for (int j = 0; j < n; j++)
+        order[j] = j;
+    for (int j = n - 1; j > 0; j--) {
+        int r = below(s, j + 1), t = order[j];
+        order[j] = order[r];
+        order[r] = t;
+    }
+    if (op->kind == ML_OP_FIELD) {    /* a sub-array field adds dims: only where they fit */
+        int k = 0;
+        while (k < n - 1 && g->ndim + g->view.dtype.subndim[order[k]] > g->op_ndim)
+            k++;
+        order[0] = order[k];
+    }
+    op->nnames = op->kind == ML_OP_FIELD ? 1 : 1 + below(s, n);
+    for (int j = 0; j < op->nnames; j++)
+        memcpy(op->names[j], g->view.dtype.names[order[j]], ML_FIELD_NAME_MAX);
+}
+
 static void gen_op(gen *g, int i, ml_op *op)
 {
     ml_src *s = g->src;
@@ -468,10 +578,24 @@ static void gen_op(gen *g, int i, ml_op *op)
         [ML_OP_RESHAPE] = 18, [ML_OP_TRANSPOSE] = 14, [ML_OP_SWAPAXES] = 6,
         [ML_OP_MOVEAXIS] = 5, [ML_OP_SLICE] = 16, [ML_OP_INDEX] = 7, [ML_OP_NEWAXIS] = 6,
         [ML_OP_SQUEEZE] = 5, [ML_OP_RAVEL] = 6, [ML_OP_VIEW] = 8, [ML_OP_BROADCAST] = 6,
+        [ML_OP_AS_STRIDED] = 5, [ML_OP_SLIDING_WINDOW] = 4, [ML_OP_DIAGONAL] = 4,
+        [ML_OP_FLIP] = 4, [ML_OP_ROT90] = 4, [ML_OP_ASARRAY] = 3,
     };
+    bool structured = g->view.dtype.nfields > 0;
+    bool complex = !structured && g->view.dtype.scalar.kind == 'c';
+    bool field_fits = false;
+    for (int f = 0; f < g->view.dtype.nfields; f++)
+        field_fits = field_fits || g->ndim + g->view.dtype.subndim[f] <= g->op_ndim;
+    w[ML_OP_FIELD] = field_fits ? 30 : 0;
+    w[ML_OP_FIELDS] = structured ? 20 : 0;
+    w[ML_OP_REAL] = w[ML_OP_IMAG] = complex ? 15 : 0;
+    if (g->ndim < 2)
+        w[ML_OP_DIAGONAL] = w[ML_OP_ROT90] = 0;
+    if (g->ndim == 0)
+        w[ML_OP_FLIP] = w[ML_OP_SLIDING_WINDOW] = 0;
     /* The public bug family: 1-D backings reshaped to 2-D, 2-D ones transposed. */
     if (g->ndim == 1 && g->elems > 1)
-        w[ML_OP_RESHAPE] = 45;
+        w[ML_OP_RESHAPE] = 55;
     if (g->ndim == 2)
         w[ML_OP_TRANSPOSE] = 22;
     if (g->ndim == 0)
@@ -522,25 +646,54 @@ static void gen_op(gen *g, int i, ml_op *op)
         op->order = "CFAK"[below(s, 4)];
         break;
     case ML_OP_VIEW:
-        gen_view(g, op);
+        if (!gen_view(g, op))
+            *op = (ml_op){.kind = ML_OP_ASARRAY};
         break;
     case ML_OP_BROADCAST:
         gen_broadcast(g, op);
+        break;
+    case ML_OP_FIELD:
+    case ML_OP_FIELDS:
+        gen_fields(g, op);
+        break;
+    case ML_OP_AS_STRIDED:
+        gen_as_strided(g, op);
+        break;
+    case ML_OP_SLIDING_WINDOW:
+        if (!gen_sliding_window(g, op))
+            *op = (ml_op){.kind = ML_OP_ASARRAY};
+        break;
+    case ML_OP_DIAGONAL: {
+        two_axes(g, &op->axis, &op->axis2);
+        int64_t n = g->shape[op->axis < 0 ? op->axis + nd : op->axis];
+        op->index = below(s, 3) == 0 ? 0 : (int64_t)ml_src_below(s, (uint64_t)(2 * n + 3)) - n - 1;
+        break;
+    }
+    case ML_OP_FLIP:
+        op->has_axis = below(s, 5) != 0;
+        if (op->has_axis)
+            op->axis = signed_axis(s, below(s, nd), nd);
+        break;
+    case ML_OP_ROT90:
+        two_axes(g, &op->axis, &op->axis2);
+        op->index = below(s, 11) - 5;
+        break;
+    case ML_OP_ASARRAY:
+        op->via_view = below(s, 2);
         break;
     default:
         break;
     }
     /* The validator's own walk gives the new shape, so the generator cannot
      * drift from it; a -1 here is a generator bug, left for tests to see. */
-    if (op->kind == ML_OP_VIEW) {
-        g->dtype = op->dtype;
-        g->itemsize = ml_dtype_itemsize(&op->dtype);
-    }
     g->ndim = ml_case_shape_after(g->c, i + 1, g->shape);
-    if (g->ndim < 0)
+    if (g->ndim < 0) {
         g->ndim = 0;
-    else
+    } else {
         ml_layout_apply(&g->view, op);
+        g->dtype = g->view.dtype;
+        g->itemsize = g->view.itemsize;
+    }
     g->elems = count(g->ndim, g->shape);
 }
 

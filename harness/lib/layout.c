@@ -387,7 +387,9 @@ static void field(ml_view *v, const char *name)
         return;
     ml_dtype d = v->dtype;
     v->offset = wadd(v->offset, v->field_offset[f]);
-    v->itemsize = d.fields[f].size;
+    v->itemsize = ml_field_size(&d, f);
+    for (int j = 0; j < d.subndim[f]; j++)
+        v->itemsize /= d.subshape[f][j];
     int sub = d.subndim[f], nd = v->ndim + sub > ML_MAX_NDIM ? ML_MAX_NDIM - sub : v->ndim;
     int64_t stride = v->itemsize;
     for (int j = sub - 1; j >= 0; j--) {
@@ -396,8 +398,15 @@ static void field(ml_view *v, const char *name)
         stride *= d.subshape[f][j];
     }
     v->ndim = nd + sub;
-    memset(&v->dtype, 0, sizeof v->dtype);
-    v->dtype.scalar = d.fields[f];
+    ml_dtype inner = {0};
+    if (d.nsub[f] > 0) {              /* an inner structure: its fields, packed */
+        inner.nfields = d.nsub[f];
+        memcpy(inner.names, d.subnames[f], sizeof inner.names[0] * (size_t)inner.nfields);
+        memcpy(inner.fields, d.subfields[f], sizeof inner.fields[0] * (size_t)inner.nfields);
+    } else {
+        inner.scalar = d.fields[f];
+    }
+    set_dtype(v, &inner);
 }
 
 /* a[[names]]: the chosen fields where they were, the item size kept. */
@@ -413,6 +422,9 @@ static void fields(ml_view *v, const ml_op *op)
         out.fields[n] = d.fields[f];
         out.subndim[n] = d.subndim[f];
         memcpy(out.subshape[n], d.subshape[f], sizeof out.subshape[n]);
+        out.nsub[n] = d.nsub[f];
+        memcpy(out.subnames[n], d.subnames[f], sizeof out.subnames[n]);
+        memcpy(out.subfields[n], d.subfields[f], sizeof out.subfields[n]);
         at[n++] = v->field_offset[f];
     }
     out.nfields = n;

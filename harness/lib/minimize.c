@@ -116,6 +116,29 @@ static void cost(const ml_case *c, int64_t k[NCOST])
         case ML_OP_RAVEL:
             k[10] += op->order != 'C';
             break;
+        case ML_OP_AS_STRIDED:
+        case ML_OP_SLIDING_WINDOW:
+            /* shapes as written; a window's axes cost when written out */
+            for (int j = 0; j < op->ndim && j < ML_MAX_NDIM; j++)
+                k[3] += op->shape[j];
+            if (op->kind == ML_OP_SLIDING_WINDOW)
+                k[10] += op->has_axes;
+            break;
+        case ML_OP_FIELDS:
+            k[10] += op->nnames - 1;
+            break;
+        case ML_OP_DIAGONAL:
+            k[10] += iabs64(op->index);
+            break;
+        case ML_OP_ROT90:
+            k[10] += iabs64(op->index);
+            break;
+        case ML_OP_FLIP:
+            k[10] += !op->has_axis;   /* every axis is more than one */
+            break;
+        case ML_OP_ASARRAY:
+            k[10] += op->via_view;
+            break;
         default:
             break;
         }
@@ -211,6 +234,19 @@ static bool repair(ml_case *c, const ml_limits *lim)
             for (int j = 1; j <= nd; j++)
                 if (shape[nd - j] != 1)
                     op->shape[op->ndim - j] = shape[nd - j];
+            break;
+        case ML_OP_SLIDING_WINDOW:
+            /* each window no larger than what the windows before left of its axis */
+            if (op->ndim < 1 || op->ndim > ML_MAX_NDIM || (!op->has_axes && op->ndim != nd))
+                return false;
+            for (int j = 0; j < op->ndim; j++) {
+                a = op->has_axes ? norm(op->axes[j], nd) : j;
+                if (a < 0 || a >= nd || op->shape[j] < 0)
+                    return false;
+                if (op->shape[j] > shape[a])
+                    op->shape[j] = shape[a];
+                shape[a] -= op->shape[j] - 1;
+            }
             break;
         default:
             break;
@@ -325,6 +361,16 @@ static int shrink_values(int64_t n, int64_t v[5])
     return m;
 }
 
+/* An axis of a new op after dim p is gone, a the axis it named: counted
+ * from the start past p, one less; from the end before p, one more. */
+static void renumber(int *axis, int a, int p)
+{
+    if (*axis >= 0 && a > p)
+        (*axis)--;
+    else if (*axis < 0 && a < p)
+        (*axis)++;
+}
+
 /* Renumbers the axes the ops name after backing dim j is gone: the dim is
  * followed through the ops that move axes, up to the first op that re-cuts
  * the shape (reshape, ravel, broadcast, view), whose axes start afresh.
@@ -394,8 +440,58 @@ static bool drop_axis(ml_case *c, int j)
                 p = at;
             }
             break;
+        case ML_OP_FLIP:
+            if (!op->has_axis)
+                break;
+            a = norm(op->axis, nd);
+            if (a == p)
+                return false;
+            renumber(&op->axis, a, p);
+            break;
+        case ML_OP_ROT90:
+        case ML_OP_DIAGONAL:
+            a = norm(op->axis, nd);
+            b = norm(op->axis2, nd);
+            if (a == p || b == p)
+                return false;
+            renumber(&op->axis, a, p);
+            renumber(&op->axis2, b, p);
+            if (op->kind == ML_OP_DIAGONAL) {   /* both axes go, the diagonal comes last */
+                p -= (a < p) + (b < p);
+                nd--;
+            }
+            break;
+        case ML_OP_SLIDING_WINDOW:
+            if (!op->has_axes) {   /* the window of the dim goes with it; its dims after are new */
+                if (op->ndim <= 1 || p >= op->ndim)
+                    return false;
+                memmove(&op->shape[p], &op->shape[p + 1], sizeof(int64_t) * (size_t)(op->ndim - 1 - p));
+                op->ndim--;
+                return true;
+            }
+            for (int q = 0; q < op->ndim; q++) {
+                a = norm(op->axes[q], nd);
+                if (a == p)
+                    return false;
+                renumber(&op->axes[q], a, p);
+            }
+            nd += op->ndim;
+            break;
+        case ML_OP_FIELD: {   /* a sub-array's dims come last */
+            int f = -1;
+            for (int q = 0; q < c->dtype.nfields && q < ML_MAX_FIELDS; q++)
+                if (strncmp(c->dtype.names[q], op->names[0], ML_FIELD_NAME_MAX) == 0)
+                    f = q;
+            nd += f >= 0 ? c->dtype.subndim[f] : 0;
+            break;
+        }
+        case ML_OP_FIELDS:
+        case ML_OP_REAL:
+        case ML_OP_IMAG:
+        case ML_OP_ASARRAY:
+            break;
         default:
-            return true;   /* reshape, ravel, broadcast, view: later axes are new */
+            return true;   /* reshape, ravel, broadcast, view, as_strided: later axes are new */
         }
     }
     return true;
@@ -537,6 +633,79 @@ static int pass_params(const ml_case *cur, int k, ml_case *out, const ml_minimiz
     }
 }
 
+/* The new op kinds: as_strided and window dims removed or made smaller,
+ * fewer fields, a diagonal's offset toward 0, rot90's turns in [0, 4) and
+ * then one, one axis flipped instead of all, np.asarray rather than a view.
+ * Old kinds give no candidate here. */
+#define NEW_ACTIONS (ML_MAX_NDIM * 6)
+
+static int pass_new_ops(const ml_case *cur, int k, ml_case *out, const ml_minimize_opts *o)
+{
+    (void)o;
+    int i = k / NEW_ACTIONS, a = k % NEW_ACTIONS, j = a / 6, t = a % 6;
+    if (i >= cur->nops)
+        return -1;
+    const ml_op *op = &cur->ops[i];
+    *out = *cur;
+    ml_op *nop = &out->ops[i];
+    switch (op->kind) {
+    case ML_OP_AS_STRIDED:
+    case ML_OP_SLIDING_WINDOW:
+        if (j >= op->ndim || op->shape[j] < 0)
+            return 0;
+        if (t == 0) {   /* a dim less (a window's only with its axes written) */
+            if (op->kind == ML_OP_SLIDING_WINDOW && (!op->has_axes || op->ndim < 2))
+                return 0;
+            size_t n = (size_t)(op->ndim - 1 - j);
+            memmove(&nop->shape[j], &nop->shape[j + 1], sizeof(int64_t) * n);
+            memmove(&nop->strides[j], &nop->strides[j + 1], sizeof(int64_t) * n);
+            memmove(&nop->axes[j], &nop->axes[j + 1], sizeof(int) * n);
+            nop->ndim--;
+            return 1;
+        } else {
+            int64_t v[5];
+            int m = shrink_values(op->shape[j], v);
+            if (t - 1 >= m)
+                return 0;
+            nop->shape[j] = v[t - 1];
+            return 1;
+        }
+    case ML_OP_FIELDS:
+        if (t != 0 || j >= op->nnames || op->nnames < 2)
+            return 0;
+        memmove(nop->names[j], nop->names[j + 1], sizeof nop->names[0] * (size_t)(op->nnames - 1 - j));
+        nop->nnames--;
+        return 1;
+    case ML_OP_DIAGONAL:
+        if (j != 0 || t > 1 || op->index == 0)
+            return 0;
+        nop->index = t == 0 ? 0 : op->index / 2;
+        return 1;
+    case ML_OP_ROT90: {
+        int64_t turns = ((op->index % 4) + 4) % 4;
+        if (j != 0 || t > 1)
+            return 0;
+        nop->index = t == 0 ? turns : 1;
+        return nop->index != op->index && turns != 0 ? 1 : 0;
+    }
+    case ML_OP_FLIP: {
+        int64_t shape[ML_MAX_NDIM];
+        if (t != 0 || op->has_axis || j >= ml_case_shape_after(cur, i, shape))
+            return 0;
+        nop->has_axis = true;
+        nop->axis = j;
+        return 1;
+    }
+    case ML_OP_ASARRAY:
+        if (a != 0 || !op->via_view)
+            return 0;
+        nop->via_view = false;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 static bool dtype_from(const char *s, ml_dtype *d)
 {
     memset(d, 0, sizeof *d);
@@ -591,7 +760,8 @@ static const struct {
     pass_fn fn;
 } passes[] = {
     {"transport", pass_transport}, {"delete ops", pass_delete_ops},
-    {"op params", pass_params},    {"backing dims", pass_backing_dims},
+    {"op params", pass_params},    {"new op params", pass_new_ops},
+    {"backing dims", pass_backing_dims},
     {"op shapes", pass_op_shapes}, {"case", pass_case},
 };
 

@@ -284,7 +284,15 @@ static void add_dtype(ml_strbuf *b, const ml_dtype *d)
     }
     ml_strbuf_fmt(b, "np.dtype([");
     for (int i = 0; i < d->nfields; i++) {
-        ml_strbuf_fmt(b, "%s(\"%s\", \"%s\"", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
+        if (d->nsub[i] > 0) {   /* an inner structure: ("p", [("a", "<i2"), ...]) */
+            ml_strbuf_fmt(b, "%s(\"%s\", [", i ? ", " : "", d->names[i]);
+            for (int j = 0; j < d->nsub[i] && j < ML_MAX_SUBFIELDS; j++)
+                ml_strbuf_fmt(b, "%s(\"%s\", \"%s\")", j ? ", " : "", d->subnames[i][j],
+                              ml_scalar_str(&d->subfields[i][j], s));
+            ml_strbuf_fmt(b, "]");
+        } else {
+            ml_strbuf_fmt(b, "%s(\"%s\", \"%s\"", i ? ", " : "", d->names[i], ml_scalar_str(&d->fields[i], s));
+        }
         if (d->subndim[i] > 0) {   /* a sub-array field: ("v", "<f4", (3,)) */
             int64_t sub[ML_MAX_SUBDIMS];
             int k = d->subndim[i] < ML_MAX_SUBDIMS ? d->subndim[i] : ML_MAX_SUBDIMS;
@@ -663,15 +671,21 @@ static void add_short_build(ml_strbuf *b, const ml_case *c, const char *in)
             int64_t k = n;   /* a sub-array field takes n times its size values, in C order */
             for (int j = 0; j < d->subndim[f] && j < ML_MAX_SUBDIMS; j++)
                 k *= d->subshape[f][j];
-            ml_strbuf_fmt(b, "%sdata[\"%s\"] = ", in, d->names[f]);
-            add_values(b, "rng", &d->fields[f], k, false);
-            if (d->subndim[f] > 0) {
-                ml_strbuf_fmt(b, ".reshape(%lld", (long long)n);
-                for (int j = 0; j < d->subndim[f] && j < ML_MAX_SUBDIMS; j++)
-                    ml_strbuf_fmt(b, ", %d", d->subshape[f][j]);
-                ml_strbuf_fmt(b, ")");
+            /* an inner structure's fields are filled one after the other, the same way */
+            for (int j = 0; j < (d->nsub[f] > 0 ? d->nsub[f] : 1) && j < ML_MAX_SUBFIELDS; j++) {
+                ml_strbuf_fmt(b, "%sdata[\"%s\"]", in, d->names[f]);
+                if (d->nsub[f] > 0)
+                    ml_strbuf_fmt(b, "[\"%s\"]", d->subnames[f][j]);
+                ml_strbuf_fmt(b, " = ");
+                add_values(b, "rng", d->nsub[f] > 0 ? &d->subfields[f][j] : &d->fields[f], k, false);
+                if (d->subndim[f] > 0) {
+                    ml_strbuf_fmt(b, ".reshape(%lld", (long long)n);
+                    for (int jj = 0; jj < d->subndim[f] && jj < ML_MAX_SUBDIMS; jj++)
+                        ml_strbuf_fmt(b, ", %d", d->subshape[f][jj]);
+                    ml_strbuf_fmt(b, ")");
+                }
+                ml_strbuf_fmt(b, "\n");
             }
-            ml_strbuf_fmt(b, "\n");
         }
     } else {
         char r[48];
@@ -781,6 +795,15 @@ static void add_short(ml_strbuf *b, const ml_case *c, const ml_repro_opts *o, co
         for (int j = 0; op->kind == ML_OP_AS_STRIDED && j < op->ndim; j++)
             back |= op->strides[j] < 0;
         may_copy |= c->ops[i].kind == ML_OP_RESHAPE || c->ops[i].kind == ML_OP_RAVEL;
+    }
+    /* A stride that is no multiple of the item size (as_strided, a field of a
+     * wider item) gives a span that is none either, which joblib's mapping
+     * length, counted in whole items, may cut short. */
+    ml_view fv[ML_MAX_OPS + 1];
+    if (ml_layout_case(c, c->nops, fv)) {
+        const ml_view *v = &fv[c->nops];
+        for (int i = 0; i < v->ndim; i++)
+            back |= v->shape[i] > 1 && v->itemsize > 0 && v->strides[i] % v->itemsize != 0;
     }
     bool oob = share && back;   /* joblib starts a strided view at its lowest byte */
     bool small = false;   /* an axis of size 0 or 1: strides there say nothing */

@@ -98,11 +98,12 @@ def _realpath(path):
 
 
 def _field(p):
-    """One field of a structured dtype spec: [name, scalar] or [name, scalar, [dims]]."""
+    """One field of a structured dtype spec: [name, scalar] or [name, scalar,
+    [dims]], where scalar may be an inner structure: a list of [name, scalar]."""
+    t = str(p[1]) if isinstance(p[1], str) else tuple((str(n), str(s)) for n, s in p[1])
     if len(p) == 3:
-        return (str(p[0]), str(p[1]), tuple(int(x) for x in p[2]))
-    n, s = p
-    return (str(n), str(s))
+        return (str(p[0]), t, tuple(int(x) for x in p[2]))
+    return (str(p[0]), t)
 
 
 def _dtype(spec):
@@ -112,7 +113,9 @@ def _dtype(spec):
         if isinstance(spec, str):
             dt = np.dtype(spec)
         else:
-            dt = np.dtype(list(key))
+            # an inner structure must reach NumPy as a list (a tuple means another thing)
+            dt = np.dtype([(f[0], f[1] if isinstance(f[1], str) else list(f[1])) + f[2:]
+                           for f in key])
         if len(_dtypes) >= 512:   # structured dtypes are endless: keep memory flat
             _dtypes.clear()
         _dtypes[key] = dt
@@ -156,7 +159,11 @@ def make_data(dt, n, seed):
         count = n
         for d in f.shape:
             count *= d
-        arr[name] = _values(rng, f.base, count).reshape((n,) + f.shape)
+        if f.base.names is None:
+            arr[name] = _values(rng, f.base, count).reshape((n,) + f.shape)
+        else:   # an inner structure: its fields in order, the same way
+            for inner in f.base.names:
+                arr[name][inner] = _values(rng, f.base.fields[inner][0], count).reshape((n,) + f.shape)
     return arr.tobytes()
 
 
@@ -383,7 +390,7 @@ def observe(a, detail=False):
                           "first": moff + rel, "lo": lo, "hi": hi, "len": length}
         inside = a.size == 0 or (lo >= 0 and hi <= length)
     if inside:
-        c = np.ascontiguousarray(a)
+        c = _values_only(np.ascontiguousarray(a))
         try:
             obs["hash"] = hashlib.blake2b(c, digest_size=16).hexdigest()
         except (TypeError, ValueError, BufferError):
@@ -391,7 +398,7 @@ def observe(a, detail=False):
         if not dt.isnative:
             # the values in this machine's byte order: a copy that only
             # swapped the byte order keeps the values (docs/observation.md)
-            n = np.ascontiguousarray(c.astype(dt.newbyteorder("=")))
+            n = np.ascontiguousarray(c.astype(c.dtype.newbyteorder("=")))
             try:
                 obs["vhash"] = hashlib.blake2b(n, digest_size=16).hexdigest()
             except (TypeError, ValueError, BufferError):
@@ -403,6 +410,18 @@ def observe(a, detail=False):
     elif detail:
         obs["head"] = None
     return obs, inside
+
+
+def _values_only(c):
+    """c without the bytes between fields that a multi-field view leaves (its
+    gaps hold no value: copies need not keep them), or c itself when its
+    dtype has no gaps."""
+    dt = c.dtype
+    if dt.names is None:
+        return c
+    from numpy.lib import recfunctions
+    packed = recfunctions.repack_fields(dt)
+    return c if packed == dt else recfunctions.repack_fields(c)
 
 
 def _first_byte(a):
