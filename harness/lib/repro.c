@@ -453,6 +453,15 @@ static bool has_subarray(const ml_dtype *d)
     return false;
 }
 
+/* Whether d has a field that is itself a structure. */
+static bool has_inner(const ml_dtype *d)
+{
+    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
+        if (d->nsub[i] > 0)
+            return true;
+    return false;
+}
+
 /* The dtype of the view that is sent, as the layout model follows it
  * through view, field, fields, real and imag; *reordered: a multi-field
  * view whose fields are out of order, for which NumPy's dtype.descr raises
@@ -1006,7 +1015,16 @@ char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
             if (part.len && part.p[part.len - 1] == '\n')
                 part.p[--part.len] = 0;   /* the template ends the line */
         } else if (KEY("FILL_FIELDS")) {
-            if (has_subarray(&c->dtype))
+            if (has_inner(&c->dtype))
+                ml_strbuf_fmt(&part, "    for name in dtype.names:\n"
+                       "        f = dtype.fields[name][0]   # a sub-array field (\"v\", \"<f4\", (3,)): n * 3 values, in C order\n"
+                       "        count = n * int(np.prod(f.shape))\n"
+                       "        if f.base.names is None:\n"
+                       "            arr[name] = values(f.base, count).reshape((n,) + f.shape)\n"
+                       "        else:   # an inner structure: its fields one after the other, the same way\n"
+                       "            for inner in f.base.names:\n"
+                       "                arr[name][inner] = values(f.base.fields[inner][0], count).reshape((n,) + f.shape)");
+            else if (has_subarray(&c->dtype))
                 ml_strbuf_fmt(&part, "    for name in dtype.names:\n"
                        "        f = dtype.fields[name][0]   # a sub-array field (\"v\", \"<f4\", (3,)): n * 3 values, in C order\n"
                        "        arr[name] = values(f.base, n * int(np.prod(f.shape))).reshape((n,) + f.shape)");
