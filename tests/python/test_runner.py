@@ -542,6 +542,7 @@ def test_integers_beyond_2_53_travel_as_digit_strings(run):
 SUB = [["x", "<i4"], ["y", ">f8"], ["z", "<f4"], ["v", "<f4", [3]], ["w", ">i2", [2, 2]]]
 SUB_NP = np.dtype([("x", "<i4"), ("y", ">f8"), ("z", "<f4"), ("v", "<f4", (3,)), ("w", ">i2", (2, 2))])
 SL = np.lib.stride_tricks
+INNER = [["x", "<i4"], ["p", [["a", "<i2"], ["b", ">f4"]]], ["q", [["c", "|u1"], ["d", "<c8"]], [2]]]
 
 # (name, dtype, backing shape, backing extras, ops, the same view written in NumPy)
 NEW_OPS = [
@@ -550,6 +551,10 @@ NEW_OPS = [
     ("fields", SUB, (6,), {}, [{"op": "fields", "names": ["x", "v"]}], lambda a: a[["x", "v"]]),
     ("fields-out-of-order", SUB, (6,), {"source": "npy"}, [{"op": "fields", "names": ["z", "x"]}],
      lambda a: a[["z", "x"]]),
+    ("field-inner", INNER, (2, 3), {"order": "F", "mode": "r+"}, [{"op": "field", "name": "q"}],
+     lambda a: a["q"]),
+    ("fields-inner", INNER, (5,), {"mode": "w+", "offset": 3}, [{"op": "fields", "names": ["q", "x"]}],
+     lambda a: a[["q", "x"]]),
     ("real", "<c16", (4, 5), {}, [{"op": "real"}], lambda a: a.real),
     ("imag", ">c8", (4, 5), {"order": "F", "offset": 4},
      [slice_(1, None, None, -2), {"op": "imag"}], lambda a: a[:, ::-2].imag),
