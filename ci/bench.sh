@@ -19,6 +19,14 @@ echo "memlayout bench: $("$ML" --version | tr '\n' ' ')"
 
 # 0. reach: the layouts generated cases get to, by the layout model (no Python).
 "$BUILD/bench/reach" 100000 1 || true
+# The same over the fuzzers' corpora, when a session left them (make fuzz,
+# make fuzz-afl with FUZZ_TARGET=case_json, FUZZ_WORK as for those).
+fw=${FUZZ_WORK:-out/fuzz}
+for corpus in "$fw/case_json/corpus" "$fw/afl/case_json/sync/main/queue"; do
+    [ -d "$corpus" ] || continue
+    echo "reach over $corpus:"
+    "$BUILD/bench/reach" --json "$corpus" || true
+done
 "$ML" gen --seed 42 -n "$N" -T reduce >"$work/cases.jsonl"
 
 # 1. memlayout run through reduce vs a plain Python loop, same cases, one core.
