@@ -47,18 +47,26 @@ check triage_should_exit_1_when_there_are_bugs test "$(last_rc)" = 1
 check triage_should_count_distinct_bugs out_has "distinct bugs in"
 cp "$work/last.out" "$work/triage.txt"
 [ "$(last_rc)" = 1 ] || show_last
-"$PY" - "$work/tri/triage.json" "$work/triage.txt" <<'EOF'
+"$PY" - "$work/tri/triage.json" "$work/triage.txt" "$work/run/results.jsonl" <<'EOF'
 import json, sys
 t = json.load(open(sys.argv[1]))
 text = open(sys.argv[2]).read()
+results = [json.loads(line) for line in open(sys.argv[3])]
 bugs = t["bugs"]
 sigs = [b["signature"] for b in bugs]
 classes = [(b["kind"], b["verdict"], b["transition"]) for b in bugs]
 fail = []
 if len(set(classes)) != len(classes):
     fail.append("a class is listed twice")
-if sum(b["count"] for b in bugs) != t["findings"]:
+# a finding showing two defects counts toward both bugs (README)
+findings = [r for r in results if r.get("bugs")]
+if len(findings) != t["findings"]:
+    fail.append("triage counts %d findings, results.jsonl %d" % (t["findings"], len(findings)))
+if sum(b["count"] for b in bugs) != sum(len(r["bugs"]) for r in findings):
     fail.append("counts do not add up")
+for b in bugs:
+    if b["count"] != sum(b["id"] in r["bugs"] for r in findings):
+        fail.append("bug %s: count %d, results.jsonl another" % (b["id"], b["count"]))
 for s in sigs:
     if text.count("signature   " + s + "\n") != 1:
         fail.append("not listed exactly once: " + s)
