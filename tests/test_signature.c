@@ -238,6 +238,40 @@ static void the_mode_should_not_split_an_empty_view_past_the_end(void)
     CHECK(!ml_sig_same_class(&a, &b));
 }
 
+/* joblib counts a strided view's span in whole items: a stride that is no
+ * multiple of the item size is the cause of a bounds defect, before the
+ * zero stride the same view may have. */
+static void strides_that_are_no_multiple_of_the_item_size_should_name_the_bounds_bug(void)
+{
+    parse("{\"memlayout\":1,\"dtype\":\"<f8\",\"backing\":{\"source\":\"raw\",\"shape\":[5],\"order\":\"C\","
+          "\"offset\":0,\"mode\":\"r\"},\"ops\":[{\"op\":\"as_strided\",\"shape\":[2,2],\"strides\":[0,12]}],"
+          "\"transport\":\"reduce\",\"seed\":1}", &c);
+    observe(&c, ML_T_REDUCE, false);
+    ml_obs *o[2] = {&r.parent, &r.child};
+    for (int i = 0; i < 2; i++) {
+        o[i]->shape[0] = o[i]->shape[1] = 2;
+        o[i]->strides[0] = 0;
+        o[i]->strides[1] = 12;
+        o[i]->c = false;
+        o[i]->lo = 0;
+        o[i]->hi = 20;
+    }
+    r.parent.len = 40;
+    r.child.len = 16;          /* 20 // 8 whole items mapped */
+    ml_verdict v = ml_oracle_judge(&c, &r);
+    CHECK(v.kind == ML_V_FAIL && (v.fails & (1u << ML_INV_OOB)));
+    ml_sig a, b;
+    ml_sig_from(&c, &r, &v, &a);
+    CHECK_STR(a.aspect, "bounds");
+    CHECK_STR(a.cause, "a view whose strides are no multiple of its item size");
+    /* a stride of whole items on that axis: the zero stride names it */
+    r.parent.strides[1] = r.child.strides[1] = 16;
+    v = ml_oracle_judge(&c, &r);
+    ml_sig_from(&c, &r, &v, &b);
+    CHECK_STR(b.cause, "a view with zero strides (broadcast)");
+    CHECK(!ml_sig_same_class(&a, &b));
+}
+
 /* Pickle protocols 2-4 send ">f8" data as "<f8" with equal values: the
  * dtype is the defect, a representation one; the values are not. */
 static void a_byte_order_change_with_equal_values_should_be_representation(void)
@@ -470,6 +504,7 @@ int main(void)
     RUN(a_finding_with_two_defects_should_count_toward_two_bugs);
     RUN(a_transpose_either_way_should_be_one_bug);
     RUN(the_mode_should_not_split_an_empty_view_past_the_end);
+    RUN(strides_that_are_no_multiple_of_the_item_size_should_name_the_bounds_bug);
     RUN(a_byte_order_change_with_equal_values_should_be_representation);
     RUN(severities_should_have_names_both_ways);
     RUN(structure_should_keep_orders_and_steps_but_not_sizes);

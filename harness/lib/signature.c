@@ -85,6 +85,8 @@ typedef struct {
                                C- and F-contiguous alike), "a C-ordered", "an F-ordered" */
     char order;             /* 'C', 'F'; 0 for a 1-d backing */
     bool negative, zero;    /* a stride < 0 / == 0 on an axis longer than 1 */
+    bool uneven;            /* a stride that is no multiple of the item size (as_strided,
+                               a field of a wider item): the span is none either */
     bool empty, past_end;   /* no elements; its data pointer at or past the mapping's end */
     bool copied;            /* a view op copied: the parent is not memmap-backed */
 } facts;
@@ -105,6 +107,8 @@ static facts facts_of(const ml_case *c, const ml_obs *p)
             f.negative = true;
         if (p->shape[i] > 1 && p->strides[i] == 0)
             f.zero = true;
+        if (p->shape[i] > 1 && p->itemsize > 0 && p->strides[i] % p->itemsize != 0)
+            f.uneven = true;
     }
     f.empty = p->present && n == 0;
     f.past_end = f.empty && p->backed && p->first - p->offset >= p->len;
@@ -121,6 +125,8 @@ static const char *special_cause(const facts *f)
         return "an empty view";
     if (f->negative)
         return "a view with negative strides";
+    if (f->uneven)   /* before zero: joblib counts the span in whole items, whatever else */
+        return "a view whose strides are no multiple of its item size";
     if (f->zero)
         return "a view with zero strides (broadcast)";
     return NULL;
