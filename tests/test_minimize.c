@@ -345,6 +345,8 @@ static void a_multi_field_view_should_keep_only_the_field_that_matters(void)
     CHECK(!st.stopped_early);
     CHECK(out.nops == 1 && out.ops[0].kind == ML_OP_FIELDS);
     CHECK(out.ops[0].nnames == 1 && strcmp(out.ops[0].names[0], "b") == 0);
+    /* the fields no op names are dropped, b's sub-array made a plain field */
+    CHECK(out.dtype.nfields == 1 && strcmp(out.dtype.names[0], "b") == 0 && out.dtype.subndim[0] == 0);
     CHECK(out.ndim == 1 && ml_case_elements(&out) == 1);
     CHECK(out.offset == 0 && out.transport == ML_T_REDUCE);
     CHECK(f.invalid_calls == 0);

@@ -51,8 +51,12 @@ static const char *const simple_dtypes[] = {"<f8", "<i8", "<f4", "<i4", "<i2", "
 
 static int dtype_rank(const ml_dtype *d)
 {
-    if (d->nfields)
-        return 200 + d->nfields;
+    if (d->nfields) {   /* each field, sub-array and inner structure counts */
+        int r = 200 + 8 * d->nfields;
+        for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
+            r += (d->subndim[i] > 0 ? 2 : 0) + (d->nsub[i] > 0 ? 1 + d->nsub[i] : 0);
+        return r;
+    }
     char s[8];
     ml_scalar_str(&d->scalar, s);
     for (int i = 0; i < NSIMPLE; i++)
@@ -715,7 +719,34 @@ static bool dtype_from(const char *s, ml_dtype *d)
     return true;
 }
 
-#define CASE_ACTIONS (8 + NSIMPLE + 2)
+/* A structured dtype made simpler at field i: the field dropped (the ops
+ * that name it then make the case invalid, and the step is not taken), its
+ * sub-array made a plain field, its inner structure made its first scalar. */
+static void simpler_field(ml_dtype *d, int i, int how)
+{
+    if (i >= d->nfields)
+        return;
+    if (how == 0 && d->nfields > 1) {
+        for (int j = i; j + 1 < d->nfields; j++) {
+            memcpy(d->names[j], d->names[j + 1], sizeof d->names[j]);
+            d->fields[j] = d->fields[j + 1];
+            d->subndim[j] = d->subndim[j + 1];
+            memcpy(d->subshape[j], d->subshape[j + 1], sizeof d->subshape[j]);
+            d->nsub[j] = d->nsub[j + 1];
+            memcpy(d->subnames[j], d->subnames[j + 1], sizeof d->subnames[j]);
+            memcpy(d->subfields[j], d->subfields[j + 1], sizeof d->subfields[j]);
+        }
+        d->nfields--;
+    } else if (how == 1) {
+        d->subndim[i] = 0;
+    } else if (how == 2 && d->nsub[i] > 0) {
+        d->fields[i] = d->subfields[i][0];
+        d->nsub[i] = 0;
+    }
+}
+
+#define FIELD_ACTIONS (3 * ML_MAX_FIELDS)
+#define CASE_ACTIONS (8 + NSIMPLE + 2 + FIELD_ACTIONS)
 
 static int pass_case(const ml_case *cur, int k, ml_case *out, const ml_minimize_opts *o)
 {
@@ -747,8 +778,11 @@ static int pass_case(const ml_case *cur, int k, ml_case *out, const ml_minimize_
     default:
         if (k < 8 + NSIMPLE) {
             dtype_from(simple_dtypes[k - 8], &out->dtype);
-        } else {
+        } else if (k < 8 + NSIMPLE + 2) {
             out->seed = (uint64_t)(k - 8 - NSIMPLE);
+        } else {
+            int f = k - 8 - NSIMPLE - 2;
+            simpler_field(&out->dtype, f / 3, f % 3);
         }
         break;
     }
