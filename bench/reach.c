@@ -77,15 +77,6 @@ static bool dtype_non_native(const ml_dtype *d)
     return false;
 }
 
-/* Alignment NumPy asks of an element: a scalar's size (a complex one's
- * half), 1 for a packed structured item. */
-static int64_t align_of(const ml_dtype *d)
-{
-    if (d->nfields)
-        return 1;
-    return d->scalar.kind == 'c' ? d->scalar.size / 2 : d->scalar.size > 0 ? d->scalar.size : 1;
-}
-
 /* Some axis of size > 1 whose |stride| lies in [lo, hi]. */
 static bool stride_in(const ml_view *v, int64_t lo, int64_t hi)
 {
@@ -110,22 +101,13 @@ static bool negative_stride(const ml_view *v)
  * keeps the data aligned; a copy is aligned). */
 static bool unaligned(const ml_view *v, int64_t file_offset)
 {
-    int64_t align = align_of(&v->dtype);
+    int64_t align = ml_layout_alignment(&v->dtype);
     if (((v->copy ? 0 : file_offset) + v->offset) % align != 0)
         return true;
     for (int i = 0; i < v->ndim; i++)
         if (v->shape[i] > 1 && v->strides[i] % align != 0)
             return true;
     return false;
-}
-
-/* A multi-field item whose fields cover less than the item. */
-static bool field_gaps(const ml_view *v)
-{
-    int covered = 0;
-    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
-        covered += ml_field_size(&v->dtype, i);
-    return v->dtype.nfields > 0 && covered < v->itemsize;
 }
 
 /* Marks the features case c reaches in seen[]. */
@@ -180,7 +162,7 @@ static void features(const ml_case *c, const ml_view *views, bool *seen)
             break;
         }
         case ML_OP_FIELDS:
-            seen[F_FIELDS_GAPS] |= field_gaps(out);
+            seen[F_FIELDS_GAPS] |= ml_layout_field_gaps(out);
             break;
         case ML_OP_REAL:
         case ML_OP_IMAG:

@@ -157,39 +157,13 @@ static int stride_shape(const ml_obs *o)
 
 /* ---- what the layout model says of the ops that make unusual layouts ---- */
 
-/* Alignment NumPy asks of an element: a scalar's size (a complex one's
- * half), 1 for a packed structured item. */
-static int64_t align_of(const ml_dtype *d)
-{
-    if (d->nfields)
-        return 1;
-    return d->scalar.kind == 'c' ? d->scalar.size / 2 : d->scalar.size > 0 ? d->scalar.size : 1;
-}
-
-static bool has_subarray(const ml_dtype *d)
-{
-    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
-        if (d->subndim[i] > 0)
-            return true;
-    return false;
-}
-
-/* A multi-field item with holes: its fields cover less than the item. */
-static bool field_gaps(const ml_view *v)
-{
-    int covered = 0;
-    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
-        covered += ml_field_size(&v->dtype, i);
-    return v->dtype.nfields > 0 && covered < v->itemsize;
-}
-
 /* The model view's layout: overlapping elements, unaligned data, gaps
  * between items, holes in items, negative and zero strides, a copy, empty.
  * file_offset: the backing's offset into its file (the mapping's start is
  * page-aligned; an npy header keeps the data aligned). */
 static int model_bits(const ml_view *v, int64_t file_offset)
 {
-    int64_t align = align_of(&v->dtype), item = v->itemsize;
+    int64_t align = ml_layout_alignment(&v->dtype), item = v->itemsize;
     int64_t ptr = (v->copy ? 0 : file_offset) + v->offset;
     int overlap = 0, unaligned = ptr % align != 0, gaps = 0, neg = 0, zero = 0;
     for (int i = 0; i < v->ndim; i++) {
@@ -202,7 +176,7 @@ static int model_bits(const ml_view *v, int64_t file_offset)
         neg |= st < 0;
         zero |= st == 0;
     }
-    return overlap | unaligned << 1 | gaps << 2 | field_gaps(v) << 3 | neg << 4 | zero << 5 |
+    return overlap | unaligned << 1 | gaps << 2 | ml_layout_field_gaps(v) << 3 | neg << 4 | zero << 5 |
            v->copy << 6 | (ml_layout_size(v) == 0) << 7;
 }
 
@@ -226,7 +200,7 @@ static int64_t op_class(const ml_op *op, const ml_view *in, const ml_view *out, 
             ordered &= f > prev;
             prev = f;
         }
-        return (int64_t)(op->nnames < 4 ? op->nnames : 4) << 2 | field_gaps(out) << 1 | ordered;
+        return (int64_t)(op->nnames < 4 ? op->nnames : 4) << 2 | ml_layout_field_gaps(out) << 1 | ordered;
     }
     case ML_OP_REAL:
     case ML_OP_IMAG:
@@ -298,7 +272,7 @@ void mlf_feedback_case(const ml_case *c, const ml_result *r, const ml_verdict *v
             feature(13, op->kind, op->order, c->order);
         else if (op->kind == ML_OP_VIEW)
             feature(14, ml_dtype_itemsize(&op->dtype), itemsize,
-                    op->dtype.nfields ? (has_subarray(&op->dtype) ? 'S' : 's') : op->dtype.scalar.kind);
+                    op->dtype.nfields ? (ml_dtype_has_subarray(&op->dtype) ? 'S' : 's') : op->dtype.scalar.kind);
         /* op kind against the final verdict and flag move: what made it fail */
         feature(15, op->kind, (int64_t)v->fails << 4 | v->kind, pf << 8 | cf);
     }
@@ -322,5 +296,5 @@ void mlf_feedback_case(const ml_case *c, const ml_result *r, const ml_verdict *v
     }
     int final = model_bits(&views[c->nops], c->offset);
     feature(19, final, (int64_t)v->fails << 4 | v->kind, pf << 8 | cf);
-    feature(20, c->dtype.nfields ? 1 + has_subarray(&c->dtype) : 0, final & 3, relation(ch));
+    feature(20, c->dtype.nfields ? 1 + ml_dtype_has_subarray(&c->dtype) : 0, final & 3, relation(ch));
 }

@@ -251,6 +251,14 @@ int ml_field_size(const ml_dtype *d, int i)
     return size;
 }
 
+bool ml_dtype_has_subarray(const ml_dtype *d)
+{
+    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
+        if (d->subndim[i] > 0)
+            return true;
+    return false;
+}
+
 int ml_dtype_itemsize(const ml_dtype *d)
 {
     if (d->nfields <= 0)
@@ -657,7 +665,7 @@ static bool step_field(const ml_op *op, walk *w, const char *base, errbuf *e)
     return true;
 }
 
-/* as_strided: every byte reached lies in the memory the view looks at. */
+/* as_strided's own keys (check_reach, once it is applied, the bytes it reaches). */
 static bool step_as_strided(const ml_op *op, walk *w, const char *base, errbuf *e)
 {
     char p[PATH_LEN];
@@ -676,16 +684,20 @@ static bool step_as_strided(const ml_op *op, walk *w, const char *base, errbuf *
     int64_t elems;
     if (!count_elems(op->ndim, op->shape, &elems))
         return fail(e, p, "element count overflows int64");
-    if (!check_cap(w, elems, p, e))
-        return false;
-    ml_view next = w->v;
-    ml_layout_apply(&next, op);
+    return check_cap(w, elems, p, e);
+}
+
+/* After as_strided: every byte the view reaches lies in its memory. */
+static bool check_reach(const ml_view *v, const char *base, errbuf *e)
+{
+    char p[PATH_LEN];
     int64_t lo, hi;
-    if (!ml_layout_span(&next, &lo, &hi))
+    path_key(p, base, "as_strided");
+    if (!ml_layout_span(v, &lo, &hi))
         return fail(e, p, "the bytes reached overflow int64");
-    if (ml_layout_size(&next) && (lo < 0 || hi > next.extent))
+    if (ml_layout_size(v) && (lo < 0 || hi > v->extent))
         return fail(e, p, "reaches bytes [%lld, %lld) outside the %lld bytes of memory viewed",
-                    (long long)lo, (long long)hi, (long long)next.extent);
+                    (long long)lo, (long long)hi, (long long)v->extent);
     return true;
 }
 
@@ -728,11 +740,11 @@ static bool step_sliding_window(const ml_op *op, walk *w, const char *base, errb
         }
         trimmed[a] -= op->shape[j] - 1;
     }
-    ml_view next = w->v;
-    ml_layout_apply(&next, op);
+    /* the result: the trimmed axes, then the window's */
+    memcpy(&trimmed[nd], op->shape, sizeof(int64_t) * (size_t)op->ndim);
     int64_t elems;
     path_key(p, base, "sliding_window");
-    if (!count_elems(next.ndim, next.shape, &elems))
+    if (!count_elems(nd + op->ndim, trimmed, &elems))
         return fail(e, p, "element count overflows int64");
     return check_cap(w, elems, p, e);
 }
@@ -903,6 +915,8 @@ static bool step_op(const ml_op *op, int i, walk *w, errbuf *e)
         return fail(e, p, "unknown op %d", (int)op->kind);
     }
     ml_layout_apply(&w->v, op);
+    if (op->kind == ML_OP_AS_STRIDED && !check_reach(&w->v, base, e))
+        return false;
     if (!count_elems(w->v.ndim, w->v.shape, &w->elems)) {
         path_key(p, base, ml_op_name(op->kind));
         return fail(e, p, "element count overflows int64");

@@ -133,6 +133,8 @@ int ml_dtype_itemsize(const ml_dtype *d);
 /* Bytes of field i (its scalar, or its inner fields, times its sub-array's
  * elements). */
 int ml_field_size(const ml_dtype *d, int i);
+/* Whether a field of d is a sub-array. */
+bool ml_dtype_has_subarray(const ml_dtype *d);
 /* Writes NumPy's dtype.str (scalar) into buf; returns buf. */
 const char *ml_scalar_str(const ml_scalar *s, char buf[8]);
 

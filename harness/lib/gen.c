@@ -229,8 +229,6 @@ typedef struct {
     int ndim;               /* the chain's current shape */
     int64_t shape[ML_MAX_NDIM];
     int64_t elems;
-    int itemsize;
-    ml_dtype dtype;
     ml_view view;           /* the chain's current view (layout model) */
 } gen;
 
@@ -268,6 +266,7 @@ static void gen_backing(gen *g)
 {
     ml_src *s = g->src;
     ml_case *c = g->c;
+    int itemsize = ml_dtype_itemsize(&c->dtype);
     c->source = below(s, 100) < 70 ? ML_SRC_RAW : ML_SRC_NPY;
 
     /* ndim: 1 to 3 mostly; 0 only for npy, as the format requires. */
@@ -296,7 +295,7 @@ static void gen_backing(gen *g)
     else if (r < 80)
         c->offset = 1 + below(s, 64);                 /* often misaligned */
     else if (r < 95)
-        c->offset = (int64_t)g->itemsize * (1 + below(s, 8));
+        c->offset = (int64_t)itemsize * (1 + below(s, 8));
     else
         c->offset = 4096;                              /* a whole page in */
 
@@ -304,7 +303,7 @@ static void gen_backing(gen *g)
     c->mode = (ml_mode)pick(s, mw, ML_MODE_COUNT);
 
     /* A small cap: shed the offset, then halve, and at worst empty the array. */
-    uint64_t bytes = (uint64_t)count(c->ndim, c->shape) * (uint64_t)g->itemsize;
+    uint64_t bytes = (uint64_t)count(c->ndim, c->shape) * (uint64_t)itemsize;
     if (bytes + (uint64_t)c->offset > g->cap)
         c->offset = 0;
     while (bytes > g->cap) {
@@ -315,7 +314,7 @@ static void gen_backing(gen *g)
         } else {
             c->shape[i] = c->shape[i] > 1 ? c->shape[i] / 2 : 0;
         }
-        bytes = (uint64_t)count(c->ndim, c->shape) * (uint64_t)g->itemsize;
+        bytes = (uint64_t)count(c->ndim, c->shape) * (uint64_t)itemsize;
     }
     /* np.memmap cannot map zero bytes, nor start at the end of the file: an
      * empty raw array needs filler that does not end on a page boundary. */
@@ -431,7 +430,7 @@ static bool gen_view(gen *g, ml_op *op)
         unsigned w[5];
         bool any = false;
         for (int i = 0; i < 5; i++) {
-            w[i] = sizes[i] != g->itemsize && ml_layout_view_rule(&g->view, sizes[i]) == ML_VIEW_OK;
+            w[i] = sizes[i] != g->view.itemsize && ml_layout_view_rule(&g->view, sizes[i]) == ML_VIEW_OK;
             any = any || w[i];
         }
         if (any) {
@@ -440,9 +439,9 @@ static bool gen_view(gen *g, ml_op *op)
             return true;
         }
     }
-    same_size_dtype(s, &g->dtype, g->itemsize, &op->dtype);
+    same_size_dtype(s, &g->view.dtype, g->view.itemsize, &op->dtype);
     /* a multi-field view's dtype has gaps no packed dtype of ours repeats */
-    return ml_dtype_itemsize(&op->dtype) == g->itemsize;
+    return ml_dtype_itemsize(&op->dtype) == g->view.itemsize;
 }
 
 static void gen_broadcast(gen *g, ml_op *op)
@@ -463,7 +462,7 @@ static void gen_broadcast(gen *g, ml_op *op)
     }
     /* Too big to copy cheaply: broadcast to the shape it has. */
     uint64_t elems = (uint64_t)count(op->ndim, op->shape);
-    if (elems > GEN_MAX_BCAST || elems * (uint64_t)g->itemsize > g->cap) {
+    if (elems > GEN_MAX_BCAST || elems * (uint64_t)g->view.itemsize > g->cap) {
         op->ndim = g->ndim;
         memcpy(op->shape, g->shape, sizeof(int64_t) * (size_t)g->ndim);
     }
@@ -474,7 +473,7 @@ static void gen_broadcast(gen *g, ml_op *op)
 static void gen_as_strided(gen *g, ml_op *op)
 {
     ml_src *s = g->src;
-    int64_t size = g->itemsize;
+    int64_t size = g->view.itemsize;
     int k = 1 + below(s, 3);
     if (k > g->op_ndim)
         k = g->op_ndim;
@@ -529,7 +528,7 @@ static bool gen_sliding_window(gen *g, ml_op *op)
     int64_t elems = count(nd, trimmed);
     for (int j = 0; j < n; j++)
         elems = elems && op->shape[j] ? (elems > GEN_MAX_BCAST ? elems : elems * op->shape[j]) : 0;
-    return elems <= GEN_MAX_BCAST && (uint64_t)elems * (uint64_t)g->itemsize <= g->cap;
+    return elems <= GEN_MAX_BCAST && (uint64_t)elems * (uint64_t)g->view.itemsize <= g->cap;
 }
 
 /* Two different axes (np.rot90 refuses two spellings of one axis). */
@@ -691,8 +690,6 @@ static void gen_op(gen *g, int i, ml_op *op)
         g->ndim = 0;
     } else {
         ml_layout_apply(&g->view, op);
-        g->dtype = g->view.dtype;
-        g->itemsize = g->view.itemsize;
     }
     g->elems = count(g->ndim, g->shape);
 }
@@ -725,8 +722,6 @@ void ml_gen_case(ml_src *s, const ml_gen_opts *o, ml_case *out)
         max_ops = ML_MAX_OPS;
 
     gen_dtype(s, &c->dtype);
-    g.dtype = c->dtype;
-    g.itemsize = ml_dtype_itemsize(&c->dtype);
     gen_backing(&g);
     ml_layout_backing(c, &g.view);
 

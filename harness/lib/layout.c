@@ -120,6 +120,21 @@ static void set_dtype(ml_view *v, const ml_dtype *d)
     }
 }
 
+int64_t ml_layout_alignment(const ml_dtype *d)
+{
+    if (d->nfields)
+        return 1;
+    return d->scalar.kind == 'c' ? d->scalar.size / 2 : d->scalar.size > 0 ? d->scalar.size : 1;
+}
+
+bool ml_layout_field_gaps(const ml_view *v)
+{
+    int covered = 0;
+    for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)
+        covered += ml_field_size(&v->dtype, i);
+    return v->dtype.nfields > 0 && covered < v->itemsize;
+}
+
 int ml_layout_field(const ml_view *v, const char *name)
 {
     for (int i = 0; i < v->dtype.nfields && i < ML_MAX_FIELDS; i++)

@@ -90,6 +90,13 @@ ml_view_rule ml_layout_view_rule(const ml_view *v, int itemsize);
  * memory; false if it overflows int64. An empty view spans nothing. */
 bool ml_layout_span(const ml_view *v, int64_t *lo, int64_t *hi);
 
+/* Alignment NumPy asks of an element of d: a scalar's size (a complex
+ * one's half), 1 for a packed structured item. */
+int64_t ml_layout_alignment(const ml_dtype *d);
+
+/* A multi-field item whose fields cover less than the item (a[["z", "x"]]). */
+bool ml_layout_field_gaps(const ml_view *v);
+
 /* Index of the field called name in v's dtype, or -1. */
 int ml_layout_field(const ml_view *v, const char *name);
 

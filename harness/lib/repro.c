@@ -449,15 +449,6 @@ static void add_op(ml_strbuf *b, const ml_case *c, int i, const char *ind, bool 
     }
 }
 
-/* Whether d has a sub-array field. */
-static bool has_subarray(const ml_dtype *d)
-{
-    for (int i = 0; i < d->nfields && i < ML_MAX_FIELDS; i++)
-        if (d->subndim[i] > 0)
-            return true;
-    return false;
-}
-
 /* Whether d has a field that is itself a structure. */
 static bool has_inner(const ml_dtype *d)
 {
@@ -1029,7 +1020,7 @@ char *ml_repro_script(const ml_case *c, const ml_repro_opts *o)
                        "        else:   # an inner structure: its fields one after the other, the same way\n"
                        "            for inner in f.base.names:\n"
                        "                arr[name][inner] = values(f.base.fields[inner][0], count).reshape((n,) + f.shape)");
-            else if (has_subarray(&c->dtype))
+            else if (ml_dtype_has_subarray(&c->dtype))
                 ml_strbuf_fmt(&part, "    for name in dtype.names:\n"
                        "        f = dtype.fields[name][0]   # a sub-array field (\"v\", \"<f4\", (3,)): n * 3 values, in C order\n"
                        "        arr[name] = values(f.base, n * int(np.prod(f.shape))).reshape((n,) + f.shape)");
